@@ -1,0 +1,67 @@
+# Borealis: `make demo` runs the main job, `make test` runs the tests.
+SHELL := /bin/bash
+GO ?= go
+BIN := $(CURDIR)/bin
+STATIC := CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w'
+TOOLS := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
+FUZZTIME ?= 15s
+TEST_TIMEOUT ?= 20m
+
+.PHONY: all build images test unit fuzz lint dev-server dev-server-stop worker demo clean
+
+all: build
+
+## build: bin/borealis, bin/borealis-worker, bin/borealis-runner (static), bin/borealis-demo (static)
+build:
+	$(GO) build -o $(BIN)/borealis ./starter
+	$(GO) build -o $(BIN)/borealis-worker ./worker
+	$(STATIC) -o $(BIN)/borealis-runner ./runner/cmd/borealis-runner
+	$(STATIC) -o $(BIN)/borealis-demo ./images/demo
+
+## images: borealis/base:latest (static busybox) and borealis/demo:latest, built locally
+images: build
+	BIN=$(BIN) images/build.sh
+
+## test: every test, with the race detector, against real Docker and a real Temporal dev server
+test: build images
+	BOREALIS_TEMPORAL_CLI=$$(scripts/temporal-cli.sh) BOREALIS_BIN=$(BIN) \
+		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(MAKE) fuzz
+
+## unit: the tests that need neither Docker nor Temporal
+unit:
+	$(GO) test -race -count=1 ./config/... ./health/... ./jobkey/... ./runner/...
+
+## fuzz: each fuzz target for FUZZTIME
+fuzz:
+	@set -e; for pkg in ./config ./health; do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+			echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+## lint: gofmt, go vet, staticcheck, workflowcheck
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(TOOLS) staticcheck ./...
+	$(TOOLS) workflowcheck ./workflows/...
+
+## dev-server: start (or reuse) the Temporal dev server; dev-server-stop stops it
+dev-server:
+	scripts/dev-server.sh
+
+dev-server-stop:
+	scripts/dev-server.sh stop
+
+## worker: run the worker in the foreground
+worker: build
+	$(BIN)/borealis-worker
+
+## demo: the seed's hello_world, end to end; safe to run again
+demo: build images dev-server
+	scripts/demo.sh
+
+clean:
+	rm -rf $(BIN)

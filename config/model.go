@@ -1,0 +1,182 @@
+package config
+
+// The job model of SPEC §1. Field names (and JSON/YAML keys) are Aurora's, so
+// an Aurora user's configs and habits carry over. Defaults are applied by the
+// constructors in defaults.go; the zero value of a struct is not its default.
+
+// Process is one command line run inside a task's container (Aurora's Process).
+type Process struct {
+	Name        string `json:"name"`
+	Cmdline     string `json:"cmdline"`
+	MaxFailures int    `json:"max_failures"`
+	Daemon      bool   `json:"daemon"`
+	Ephemeral   bool   `json:"ephemeral"`
+	MinDuration int    `json:"min_duration"`
+	Final       bool   `json:"final"`
+}
+
+// Constraint orders processes: every process in Order runs after the one
+// before it has finished successfully. It is built by order(a, b, ...).
+type Constraint struct {
+	Order []string `json:"order"`
+}
+
+// Resources is what a task may use. RAM and Disk are bytes.
+type Resources struct {
+	CPU  float64 `json:"cpu"`
+	RAM  int64   `json:"ram"`
+	Disk int64   `json:"disk"`
+	GPU  int     `json:"gpu"`
+}
+
+// Task is a set of processes run together in one container.
+type Task struct {
+	Name             string       `json:"name"`
+	Processes        []Process    `json:"processes"`
+	Constraints      []Constraint `json:"constraints"`
+	Resources        *Resources   `json:"resources"`
+	MaxFailures      int          `json:"max_failures"`
+	MaxConcurrency   int          `json:"max_concurrency"`
+	FinalizationWait int          `json:"finalization_wait"`
+}
+
+// HTTPHealthChecker checks GET <endpoint> on the task's health port.
+type HTTPHealthChecker struct {
+	Endpoint             string `json:"endpoint"`
+	ExpectedResponse     string `json:"expected_response"`
+	ExpectedResponseCode int    `json:"expected_response_code"`
+}
+
+// ShellHealthChecker runs a command inside the task's container.
+type ShellHealthChecker struct {
+	ShellCommand string `json:"shell_command"`
+}
+
+// HealthCheckerConfig is a choice: exactly one of HTTP or Shell is set.
+type HealthCheckerConfig struct {
+	HTTP  *HTTPHealthChecker  `json:"http,omitempty"`
+	Shell *ShellHealthChecker `json:"shell,omitempty"`
+}
+
+// HealthCheckConfig holds the health-check timing and counting parameters (SPEC §3).
+type HealthCheckConfig struct {
+	HealthChecker           HealthCheckerConfig `json:"health_checker"`
+	InitialIntervalSecs     float64             `json:"initial_interval_secs"`
+	IntervalSecs            float64             `json:"interval_secs"`
+	MaxConsecutiveFailures  int                 `json:"max_consecutive_failures"`
+	MinConsecutiveSuccesses int                 `json:"min_consecutive_successes"`
+	TimeoutSecs             float64             `json:"timeout_secs"`
+}
+
+// QueueUpdateStrategy keeps up to BatchSize instances in flight.
+type QueueUpdateStrategy struct {
+	BatchSize int `json:"batch_size"`
+}
+
+// BatchUpdateStrategy starts the next group only when none is in flight.
+type BatchUpdateStrategy struct {
+	BatchSize           int  `json:"batch_size"`
+	AutopauseAfterBatch bool `json:"autopause_after_batch"`
+}
+
+// VariableBatchUpdateStrategy uses BatchSizes in turn, then repeats the last.
+type VariableBatchUpdateStrategy struct {
+	BatchSizes          []int `json:"batch_sizes"`
+	AutopauseAfterBatch bool  `json:"autopause_after_batch"`
+}
+
+// UpdateStrategy is a choice: exactly one field is set.
+type UpdateStrategy struct {
+	Queue         *QueueUpdateStrategy         `json:"queue,omitempty"`
+	Batch         *BatchUpdateStrategy         `json:"batch,omitempty"`
+	VariableBatch *VariableBatchUpdateStrategy `json:"variable_batch,omitempty"`
+}
+
+// Update orders (UpdateConfig.UpdateOrder).
+const (
+	UpdateOrderStopFirst  = "stop_first"
+	UpdateOrderStartFirst = "start_first"
+)
+
+// UpdateConfig is a job's update policy (SPEC §5).
+type UpdateConfig struct {
+	BatchSize              int             `json:"batch_size"`
+	WatchSecs              int             `json:"watch_secs"`
+	MaxPerShardFailures    int             `json:"max_per_shard_failures"`
+	MaxTotalFailures       int             `json:"max_total_failures"`
+	RollbackOnFailure      bool            `json:"rollback_on_failure"`
+	WaitForBatchCompletion bool            `json:"wait_for_batch_completion"`
+	PulseIntervalSecs      *int            `json:"pulse_interval_secs,omitempty"`
+	UpdateStrategy         *UpdateStrategy `json:"update_strategy,omitempty"`
+	HealthyDeadlineSecs    *int            `json:"healthy_deadline_secs,omitempty"`
+	UpdateOrder            string          `json:"update_order"`
+}
+
+// Docker names the image a task's container runs.
+type Docker struct {
+	Image      string            `json:"image"`
+	Parameters []DockerParameter `json:"parameters,omitempty"`
+}
+
+// DockerParameter is an Aurora docker parameter (name/value, like a docker run flag).
+type DockerParameter struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// Container is a choice; Docker is the only kind Borealis runs.
+type Container struct {
+	Docker *Docker `json:"docker,omitempty"`
+}
+
+// Announcer configures service discovery (SPEC §1, issue 5).
+type Announcer struct {
+	PrimaryPort string            `json:"primary_port"`
+	Portmap     map[string]string `json:"portmap,omitempty"`
+	ZkPath      string            `json:"zk_path,omitempty"`
+}
+
+// Metadata is a free key/value pair attached to a job.
+type Metadata struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// HTTPLifecycleConfig is how a task with a health port is asked to leave (SPEC §4).
+type HTTPLifecycleConfig struct {
+	Port                     string `json:"port"`
+	GracefulShutdownEndpoint string `json:"graceful_shutdown_endpoint"`
+	ShutdownEndpoint         string `json:"shutdown_endpoint"`
+	GracefulShutdownWaitSecs int    `json:"graceful_shutdown_wait_secs"`
+	ShutdownWaitSecs         int    `json:"shutdown_wait_secs"`
+}
+
+// LifecycleConfig configures graceful shutdown.
+type LifecycleConfig struct {
+	HTTP *HTTPLifecycleConfig `json:"http,omitempty"`
+}
+
+// Job is one Aurora job: a task run as Instances instances.
+type Job struct {
+	Name              string            `json:"name"`
+	Role              string            `json:"role"`
+	Cluster           string            `json:"cluster"`
+	Environment       string            `json:"environment"`
+	Task              *Task             `json:"task"`
+	Instances         int               `json:"instances"`
+	Service           bool              `json:"service"`
+	MaxTaskFailures   int               `json:"max_task_failures"`
+	HealthCheckConfig HealthCheckConfig `json:"health_check_config"`
+	UpdateConfig      UpdateConfig      `json:"update_config"`
+	Container         *Container        `json:"container,omitempty"`
+	Constraints       map[string]string `json:"constraints,omitempty"`
+	Announce          *Announcer        `json:"announce,omitempty"`
+	Metadata          []Metadata        `json:"metadata,omitempty"`
+	Contact           string            `json:"contact,omitempty"`
+	Tier              string            `json:"tier,omitempty"`
+	Priority          int               `json:"priority"`
+	Production        bool              `json:"production"`
+	Lifecycle         LifecycleConfig   `json:"lifecycle"`
+	TaskLinks         map[string]string `json:"task_links,omitempty"`
+	EnableHooks       bool              `json:"enable_hooks"`
+}

@@ -1,0 +1,144 @@
+package settings
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// isolate runs the test in an empty directory with no BOREALIS_* variables
+// and no user config, so only what the test sets counts.
+func isolate(t *testing.T) string {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, EnvPrefix+"_") {
+			t.Setenv(name, "") // restores the value after the test
+			os.Unsetenv(name)
+		}
+	}
+	dir := t.TempDir()
+	t.Setenv("HOME", dir)
+	t.Setenv("XDG_CONFIG_HOME", filepath.Join(dir, ".config"))
+	t.Setenv("XDG_STATE_HOME", "")
+	t.Chdir(dir)
+	return dir
+}
+
+func newFlags(t *testing.T, args ...string) *pflag.FlagSet {
+	t.Helper()
+	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+	AddFlags(fs)
+	require.NoError(t, fs.Parse(args))
+	return fs
+}
+
+func TestDefaults(t *testing.T) {
+	home := isolate(t)
+	st, err := Load(newFlags(t))
+	require.NoError(t, err)
+	assert.Equal(t, "localhost:7233", st.Temporal.Address)
+	assert.Equal(t, "default", st.Temporal.Namespace)
+	assert.Equal(t, "borealis", st.Temporal.TaskQueue)
+	assert.Equal(t, "http://localhost:8233", st.Temporal.WebUI)
+	assert.False(t, st.Temporal.TLS())
+	assert.Equal(t, filepath.Join(home, ".local", "state", "borealis"), st.DataDir)
+	assert.Equal(t, Ports{HostAddress: "127.0.0.1", Min: 31000, Max: 32000}, st.Ports)
+	assert.Equal(t, Flapping{Threshold: 5 * time.Minute, InitialDelay: 30 * time.Second, MaxDelay: 5 * time.Minute}, st.Flapping)
+	for _, e := range st.Entries() {
+		assert.Equal(t, SourceDefault, e.Source, e.Key)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := isolate(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "borealis.yaml"), []byte(`
+temporal:
+  address: file:7233
+  namespace: from-file
+  task_queue: from-file
+ports:
+  range: 40000-40010
+`), 0o644))
+	t.Setenv("BOREALIS_TEMPORAL_NAMESPACE", "from-env")
+	t.Setenv("BOREALIS_TEMPORAL_TASK_QUEUE", "from-env")
+	t.Setenv("BOREALIS_DATA_DIR", "/srv/borealis")
+
+	st, err := Load(newFlags(t, "--temporal-task-queue", "from-flag"))
+	require.NoError(t, err)
+	assert.Equal(t, "file:7233", st.Temporal.Address)
+	assert.Equal(t, "from-env", st.Temporal.Namespace)
+	assert.Equal(t, "from-flag", st.Temporal.TaskQueue)
+	assert.Equal(t, "/srv/borealis", st.DataDir)
+	assert.Equal(t, 40000, st.Ports.Min)
+
+	sources := map[string]Source{}
+	for _, e := range st.Entries() {
+		sources[e.Key] = e.Source
+	}
+	assert.Equal(t, SourceFile, sources[KeyTemporalAddress])
+	assert.Equal(t, SourceEnv, sources[KeyTemporalNamespace])
+	assert.Equal(t, SourceFlag, sources[KeyTemporalTaskQueue])
+	assert.Equal(t, SourceEnv, sources[KeyDataDir])
+	assert.Equal(t, SourceFile, sources[KeyPortsRange])
+	assert.Equal(t, SourceDefault, sources[KeyWebUI])
+}
+
+func TestExplicitConfigFile(t *testing.T) {
+	dir := isolate(t)
+	path := filepath.Join(dir, "other.yaml")
+	require.NoError(t, os.WriteFile(path, []byte("flapping:\n  threshold: 2s\n"), 0o644))
+	st, err := Load(newFlags(t, "--config", path))
+	require.NoError(t, err)
+	assert.Equal(t, 2*time.Second, st.Flapping.Threshold)
+
+	_, err = Load(newFlags(t, "--config", filepath.Join(dir, "missing.yaml")))
+	assert.ErrorContains(t, err, "settings file")
+}
+
+func TestInvalidSettings(t *testing.T) {
+	cases := map[string]struct {
+		file, want string
+	}{
+		"unknown key":       {"temporal:\n  adress: x\n", "unknown keys: temporal.adress"},
+		"bad port range":    {"ports:\n  range: 5-1\n", "ports.range"},
+		"bad host address":  {"ports:\n  host_address: localhost\n", "ports.host_address"},
+		"bad duration":      {"flapping:\n  threshold: soon\n", "flapping.threshold"},
+		"delay above max":   {"flapping:\n  initial_delay: 10m\n", "flapping.initial_delay"},
+		"cert without key":  {"temporal:\n  tls_cert: /c.pem\n", "temporal.tls_cert"},
+		"empty task queue":  {"temporal:\n  task_queue: ''\n", "temporal.task_queue"},
+		"malformed yaml":    {"temporal: [\n", "settings file"},
+		"range not numbers": {"ports:\n  range: a-b\n", "ports.range"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := isolate(t)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "borealis.yaml"), []byte(tc.file), 0o644))
+			_, err := Load(newFlags(t))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestNames(t *testing.T) {
+	assert.Equal(t, "BOREALIS_DATA_DIR", EnvName(KeyDataDir))
+	assert.Equal(t, "BOREALIS_TEMPORAL_TASK_QUEUE", EnvName(KeyTemporalTaskQueue))
+	assert.Equal(t, "temporal-task-queue", FlagName(KeyTemporalTaskQueue))
+}
+
+func TestAPIKeyMasked(t *testing.T) {
+	isolate(t)
+	t.Setenv("BOREALIS_TEMPORAL_API_KEY", "secret")
+	st, err := Load(nil)
+	require.NoError(t, err)
+	assert.True(t, st.Temporal.TLS())
+	for _, e := range st.Entries() {
+		assert.NotContains(t, e.Value, "secret")
+	}
+}

@@ -1,0 +1,107 @@
+// Package cli holds the borealis commands, one file per verb: an options
+// struct, a constructor and a run function. Output goes to the command's
+// writers, so tests drive the real commands with SetArgs and Execute.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/borealis-dev/borealis/config/settings"
+)
+
+// app is what every command shares: its streams and the lazily loaded settings.
+type app struct {
+	in       io.Reader
+	out, err io.Writer
+	root     *cobra.Command
+	settings *settings.Settings
+}
+
+// loadSettings reads the settings once, from flags, environment and file.
+func (a *app) loadSettings() (*settings.Settings, error) {
+	if a.settings != nil {
+		return a.settings, nil
+	}
+	st, err := settings.Load(a.root.PersistentFlags())
+	if err != nil {
+		return nil, withCode(ExitInvalidParameter, err)
+	}
+	a.settings = st
+	return st, nil
+}
+
+// NewRoot builds the borealis command tree writing to out and errOut.
+func NewRoot(in io.Reader, out, errOut io.Writer) *cobra.Command {
+	a := &app{in: in, out: out, err: errOut}
+	root := &cobra.Command{
+		Use:   "borealis",
+		Short: "Aurora's long-running services and safe job updates on Temporal and Docker",
+		Long: `borealis runs Apache Aurora jobs as Docker containers kept alive and updated by
+durable Temporal workflows. It speaks Aurora's client grammar:
+
+  borealis job create devcluster/www-data/prod/hello examples/jobs/hello_world.aurora
+  borealis job status devcluster/www-data/prod/hello
+  borealis update start devcluster/www-data/prod/hello new.aurora --wait`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(in)
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return withCode(ExitInvalidCommand, err)
+	})
+	settings.AddFlags(root.PersistentFlags())
+	a.root = root
+
+	job := &cobra.Command{Use: "job", Short: "Create, inspect and control jobs"}
+	job.AddCommand(newJobInspectCommand(a))
+	cfg := &cobra.Command{Use: "config", Short: "Borealis's own settings"}
+	cfg.AddCommand(newConfigShowCommand(a))
+	root.AddCommand(job, cfg)
+	for _, c := range root.Commands() {
+		c.RunE = runGroup
+	}
+	return root
+}
+
+// runGroup runs a command group (`borealis job`) given no known sub-command:
+// help when it has no arguments, exit code 5 for an unknown sub-command.
+func runGroup(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return errorf(ExitInvalidCommand, "unknown command %q for %q; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
+	}
+	return cmd.Help()
+}
+
+// exactArgs is cobra.ExactArgs with the invalid-command exit code and usage.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return errorf(ExitInvalidCommand, "%s takes %d arguments, got %d\nusage: %s", cmd.CommandPath(), n, len(args), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// Main runs the CLI with args and returns the process exit code.
+func Main(args []string, in io.Reader, out, errOut io.Writer) int {
+	root := NewRoot(in, out, errOut)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	fmt.Fprintln(errOut, "Error:", err)
+	code := exitCode(err)
+	var ee *ExitError
+	if code == ExitUnknown && !errors.As(err, &ee) && strings.HasPrefix(err.Error(), "unknown command") {
+		code = ExitInvalidCommand
+	}
+	return code
+}
