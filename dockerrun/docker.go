@@ -1,0 +1,490 @@
+package dockerrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/api/types/system"
+	"github.com/docker/docker/client"
+	"github.com/docker/go-connections/nat"
+)
+
+// PortRange is an inclusive range of host ports.
+type PortRange struct {
+	Min, Max int
+}
+
+// Options configures a [Docker] runtime. Zero fields take the defaults
+// named on each.
+type Options struct {
+	// Host is the host address ports are published on (default 127.0.0.1).
+	Host string
+	// PortRange is where host ports are picked (default 31000-32000).
+	PortRange PortRange
+	// DataDir holds the sandboxes, under DataDir/sandboxes/<task>
+	// (required).
+	DataDir string
+	// RunnerPath is the host path of the static borealis-runner binary,
+	// mounted read-only into every task container (required).
+	RunnerPath string
+	// DefaultImage is used when a TaskSpec has no image
+	// (default borealis/base:latest).
+	DefaultImage string
+	// PidsLimit bounds the processes of a task (default 1024; negative
+	// means unlimited).
+	PidsLimit int64
+	// Logger receives debug and warning messages (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// withDefaults returns the options with defaults filled in, or an error
+// listing every problem.
+func (o Options) withDefaults() (Options, error) {
+	if o.Host == "" {
+		o.Host = DefaultHost
+	}
+	if o.PortRange == (PortRange{}) {
+		o.PortRange = PortRange{DefaultPortMin, DefaultPortMax}
+	}
+	if o.DefaultImage == "" {
+		o.DefaultImage = DefaultImage
+	}
+	if o.PidsLimit == 0 {
+		o.PidsLimit = DefaultPidsLimit
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	var problems []string
+	if o.PortRange.Min < 1 || o.PortRange.Max > 65535 || o.PortRange.Min > o.PortRange.Max {
+		problems = append(problems, fmt.Sprintf("port range %d-%d: want 1 <= min <= max <= 65535", o.PortRange.Min, o.PortRange.Max))
+	}
+	if o.DataDir == "" {
+		problems = append(problems, "data dir is empty")
+	} else if abs, err := filepath.Abs(o.DataDir); err != nil {
+		problems = append(problems, fmt.Sprintf("data dir: %v", err))
+	} else {
+		o.DataDir = abs
+	}
+	if o.RunnerPath == "" {
+		problems = append(problems, "runner path is empty")
+	} else if abs, err := filepath.Abs(o.RunnerPath); err != nil {
+		problems = append(problems, fmt.Sprintf("runner path: %v", err))
+	} else if fi, err := os.Stat(abs); err != nil {
+		problems = append(problems, fmt.Sprintf("runner path: %v (build it with make build)", err))
+	} else if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+		problems = append(problems, fmt.Sprintf("runner path %s is not an executable file", abs))
+	} else {
+		o.RunnerPath = abs
+	}
+	if len(problems) > 0 {
+		return o, newError("configure", "", ErrInvalid, "%s", strings.Join(problems, "; "))
+	}
+	return o, nil
+}
+
+// Docker is the [Runtime] backed by a Docker Engine. It is safe for
+// concurrent use.
+type Docker struct {
+	cli   *client.Client
+	opts  Options
+	log   *slog.Logger
+	ports *portAllocator
+
+	mu         sync.Mutex
+	diskOK     bool   // whether StorageOpt size works
+	diskReason string // why not, when it does not
+
+	// testHookBeforeStart, when set, runs between creating a container and
+	// starting it (tests use it to take a port meanwhile).
+	testHookBeforeStart func(ports map[string]int)
+}
+
+var _ Runtime = (*Docker)(nil)
+
+// New connects to the Docker Engine named by the environment (DOCKER_HOST
+// and friends, else the local socket), negotiates the API version, pings
+// the daemon and probes its storage driver.
+func New(ctx context.Context, opts Options) (*Docker, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(opts.DataDir, "sandboxes"), 0o755); err != nil {
+		return nil, newError("configure", "", ErrInvalid, "data dir: %v", err)
+	}
+	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return nil, wrap("connect", "", err, "docker client")
+	}
+	if _, err := cli.Ping(ctx); err != nil {
+		_ = cli.Close()
+		return nil, &Error{Op: "connect", Kind: ErrUnavailable, Msg: "ping docker daemon", Err: err}
+	}
+	info, err := cli.Info(ctx)
+	if err != nil {
+		_ = cli.Close()
+		return nil, wrap("connect", "", err, "docker info")
+	}
+	d := &Docker{
+		cli:   cli,
+		opts:  opts,
+		log:   opts.Logger.With("component", "dockerrun"),
+		ports: newPortAllocator(opts.Host, opts.PortRange),
+	}
+	d.diskOK, d.diskReason = diskQuotaSupport(info)
+	d.log.Debug("connected to docker", "version", info.ServerVersion, "api", cli.ClientVersion(),
+		"storage_driver", info.Driver, "disk_quota", d.diskOK)
+	return d, nil
+}
+
+// Close releases the client's resources.
+func (d *Docker) Close() error { return d.cli.Close() }
+
+// Options returns the effective options, defaults filled in.
+func (d *Docker) Options() Options { return d.opts }
+
+// diskQuotaSupport tells from the daemon's info whether a per-container
+// size limit (StorageOpt size) can work, and why not when it cannot.
+// overlay2 supports it only on xfs mounted with pquota, which info does not
+// show; a failing create turns it off later (see [Docker.disableDisk]).
+func diskQuotaSupport(info system.Info) (bool, string) {
+	backing := ""
+	for _, kv := range info.DriverStatus {
+		if kv[0] == "Backing Filesystem" {
+			backing = kv[1]
+		}
+	}
+	switch info.Driver {
+	case "overlay2":
+		if backing == "xfs" {
+			return true, ""
+		}
+		return false, fmt.Sprintf("storage driver overlay2 on %s: a disk limit needs xfs mounted with pquota", orUnknown(backing))
+	case "btrfs", "zfs", "devicemapper", "windowsfilter":
+		return true, ""
+	}
+	return false, fmt.Sprintf("storage driver %s does not support a per-container disk limit", orUnknown(info.Driver))
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// disk reports whether the disk limit is enforced and why not.
+func (d *Docker) disk() (bool, string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.diskOK, d.diskReason
+}
+
+// disableDisk records that the daemon refused a size limit.
+func (d *Docker) disableDisk(err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.diskOK {
+		d.log.Warn("disk limits are not enforced: the storage driver refused a size limit", "error", err)
+	}
+	d.diskOK = false
+	d.diskReason = "storage driver refused a size limit: " + err.Error()
+}
+
+// Sandbox returns the host directory of the task's sandbox.
+func (d *Docker) Sandbox(taskID string) string {
+	return filepath.Join(d.opts.DataDir, "sandboxes", sanitize(taskID))
+}
+
+// errNameTaken and errPortTaken tell Start to go round again.
+var (
+	errNameTaken = errors.New("container name taken meanwhile")
+	errPortTaken = errors.New("host port taken meanwhile")
+)
+
+// maxStartAttempts bounds Start's rounds (adopt, create, port retries).
+const maxStartAttempts = 8
+
+// Start creates and starts the task's container. If a container of that
+// name exists and carries this task's labels, it is adopted (started if it
+// was only created) and returned with Adopted set; if it exists without
+// them, Start fails with ErrConflict and leaves it alone. A missing image is
+// ErrInvalid. A host port taken between picking and binding makes Start
+// remove its container and try again with other ports. A task id names one
+// run: Start never restarts an adopted container that has already exited
+// (Inspect tells the caller so); a new run needs a new task id.
+func (d *Docker) Start(ctx context.Context, spec TaskSpec) (*Task, error) {
+	if err := spec.validate(); err != nil {
+		return nil, &Error{Op: "start", TaskID: spec.TaskID, Err: err}
+	}
+	if spec.Image == "" {
+		spec.Image = d.opts.DefaultImage
+	}
+	name := ContainerName(spec.TaskID)
+	var lastErr error
+	for attempt := 0; attempt < maxStartAttempts; attempt++ {
+		t, err := d.adopt(ctx, spec, name)
+		if err != nil || t != nil {
+			return t, err
+		}
+		t, err = d.create(ctx, spec, name)
+		switch {
+		case errors.Is(err, errNameTaken), errors.Is(err, errPortTaken):
+			d.log.Debug("start: retrying", "task", spec.TaskID, "reason", err)
+			lastErr = err
+			continue
+		case err != nil:
+			return nil, err
+		}
+		return t, nil
+	}
+	return nil, wrap("start", spec.TaskID, lastErr, "gave up after %d attempts", maxStartAttempts)
+}
+
+// adopt returns the task's existing container, started, or nil when there
+// is none (or when it was ours but had to be removed to retry ports).
+func (d *Docker) adopt(ctx context.Context, spec TaskSpec, name string) (*Task, error) {
+	c, err := d.inspectOwned(ctx, "start", spec.TaskID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if State(c.State.Status) == StateCreated {
+		if err := d.cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+			if isPortTaken(err) {
+				return nil, d.removeForRetry(ctx, spec.TaskID, c.ID, err)
+			}
+			return nil, wrap("start", spec.TaskID, err, "start adopted container %s", name)
+		}
+		if c, err = d.cli.ContainerInspect(ctx, c.ID); err != nil {
+			return nil, wrap("start", spec.TaskID, err, "inspect adopted container %s", name)
+		}
+	}
+	st := toState(c)
+	enforced, reason := d.disk()
+	if spec.DiskBytes > 0 && enforced {
+		_, enforced = c.HostConfig.StorageOpt["size"]
+		if !enforced {
+			reason = "container was created without a size limit"
+		}
+	}
+	d.log.Info("adopted task container", "task", spec.TaskID, "container", c.ID, "state", st.State)
+	return &Task{
+		TaskID:       spec.TaskID,
+		ContainerID:  c.ID,
+		Name:         st.Name,
+		Image:        st.Image,
+		Ports:        st.Ports,
+		HostIP:       d.opts.Host,
+		Sandbox:      d.Sandbox(spec.TaskID),
+		Adopted:      true,
+		DiskEnforced: enforced && spec.DiskBytes > 0,
+		DiskReason:   diskReason(spec.DiskBytes, enforced, reason),
+	}, nil
+}
+
+func diskReason(bytes int64, enforced bool, reason string) string {
+	if bytes == 0 {
+		return "no disk limit requested"
+	}
+	if enforced {
+		return ""
+	}
+	return reason
+}
+
+// create makes and starts a new container for the task.
+func (d *Docker) create(ctx context.Context, spec TaskSpec, name string) (*Task, error) {
+	if _, err := d.cli.ImageInspect(ctx, spec.Image); err != nil {
+		if errors.Is(classify(err), ErrNotFound) {
+			return nil, &Error{Op: "start", TaskID: spec.TaskID, Kind: ErrInvalid,
+				Msg: fmt.Sprintf("image %q not found locally: build it with make images or docker build", spec.Image)}
+		}
+		return nil, wrap("start", spec.TaskID, err, "inspect image %q", spec.Image)
+	}
+	names := spec.portNames()
+	exclude, err := d.portsInUse(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ports, err := d.ports.allocate(names, exclude)
+	if err != nil {
+		return nil, &Error{Op: "start", TaskID: spec.TaskID, Kind: ErrUnavailable, Msg: "allocate ports", Err: err}
+	}
+	sandbox := d.Sandbox(spec.TaskID)
+	uid, gid, err := prepareSandbox(sandbox, spec.fillRunnerSpec(ports))
+	if err != nil {
+		return nil, &Error{Op: "start", TaskID: spec.TaskID, Msg: "prepare sandbox", Err: err}
+	}
+	cfg, hostCfg := d.containerConfig(spec, ports, sandbox, fmt.Sprintf("%d:%d", uid, gid))
+	enforced, reason := d.disk()
+	if spec.DiskBytes > 0 && enforced {
+		hostCfg.StorageOpt = map[string]string{"size": fmt.Sprintf("%d", spec.DiskBytes)}
+	}
+	resp, err := d.cli.ContainerCreate(ctx, cfg, hostCfg, nil, nil, name)
+	if err != nil && hostCfg.StorageOpt != nil && isStorageOptRefused(err) {
+		d.disableDisk(err)
+		enforced, reason = d.disk()
+		hostCfg.StorageOpt = nil
+		resp, err = d.cli.ContainerCreate(ctx, cfg, hostCfg, nil, nil, name)
+	}
+	if err != nil {
+		if errors.Is(classify(err), ErrConflict) {
+			return nil, errNameTaken
+		}
+		return nil, wrap("start", spec.TaskID, err, "create container %s", name)
+	}
+	if d.testHookBeforeStart != nil {
+		d.testHookBeforeStart(ports)
+	}
+	if err := d.cli.ContainerStart(ctx, resp.ID, container.StartOptions{}); err != nil {
+		if isPortTaken(err) {
+			return nil, d.removeForRetry(ctx, spec.TaskID, resp.ID, err)
+		}
+		// Leave nothing half made: a retry recreates it from scratch.
+		rmErr := d.cli.ContainerRemove(context.WithoutCancel(ctx), resp.ID, container.RemoveOptions{Force: true})
+		return nil, wrap("start", spec.TaskID, errors.Join(err, rmErr), "start container %s", name)
+	}
+	d.log.Info("started task container", "task", spec.TaskID, "container", resp.ID, "ports", formatPorts(ports))
+	return &Task{
+		TaskID:       spec.TaskID,
+		ContainerID:  resp.ID,
+		Name:         name,
+		Image:        spec.Image,
+		Ports:        ports,
+		HostIP:       d.opts.Host,
+		Sandbox:      sandbox,
+		DiskEnforced: enforced && spec.DiskBytes > 0,
+		DiskReason:   diskReason(spec.DiskBytes, enforced, reason),
+	}, nil
+}
+
+// containerConfig builds the container's configuration (SPEC §2, §7).
+func (d *Docker) containerConfig(spec TaskSpec, ports map[string]int, sandbox, user string) (*container.Config, *container.HostConfig) {
+	exposed := nat.PortSet{}
+	bindings := nat.PortMap{}
+	for _, p := range ports {
+		port := nat.Port(fmt.Sprintf("%d/tcp", p))
+		exposed[port] = struct{}{}
+		bindings[port] = []nat.PortBinding{{HostIP: d.opts.Host, HostPort: fmt.Sprintf("%d", p)}}
+	}
+	cfg := &container.Config{
+		Image:        spec.Image,
+		Entrypoint:   []string{RunnerMountPath},
+		Cmd:          []string{},
+		Env:          spec.env(ports),
+		Labels:       spec.labels(ports),
+		WorkingDir:   SandboxMountPath,
+		User:         user,
+		ExposedPorts: exposed,
+		StopSignal:   "SIGTERM",
+	}
+	if fw := spec.Runner.FinalizationWait; fw > 0 {
+		cfg.StopTimeout = &fw
+	}
+	noInit := false
+	pids := d.opts.PidsLimit
+	hostCfg := &container.HostConfig{
+		Mounts: []mount.Mount{
+			{Type: mount.TypeBind, Source: sandbox, Target: SandboxMountPath},
+			{Type: mount.TypeBind, Source: d.opts.RunnerPath, Target: RunnerMountPath, ReadOnly: true},
+		},
+		PortBindings:  bindings,
+		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
+		CapDrop:       []string{"ALL"},
+		CapAdd:        append([]string(nil), spec.CapAdd...),
+		SecurityOpt:   []string{"no-new-privileges"},
+		Privileged:    false,
+		Init:          &noInit,
+		Resources: container.Resources{
+			NanoCPUs:  int64(spec.CPU * 1e9),
+			Memory:    spec.RAMBytes,
+			PidsLimit: &pids,
+		},
+	}
+	if spec.RAMBytes > 0 {
+		hostCfg.MemorySwap = spec.RAMBytes
+	}
+	return cfg, hostCfg
+}
+
+// removeForRetry removes a container of ours that could not bind its ports
+// and returns errPortTaken so Start tries again with other ports.
+func (d *Docker) removeForRetry(ctx context.Context, taskID, id string, cause error) error {
+	d.log.Info("host port taken meanwhile; recreating with other ports", "task", taskID, "error", cause)
+	if err := d.cli.ContainerRemove(ctx, id, container.RemoveOptions{Force: true}); err != nil && classify(err) != ErrNotFound {
+		return wrap("start", taskID, err, "remove container after port conflict")
+	}
+	return errPortTaken
+}
+
+// isPortTaken tells whether a start error is a host port bind failure.
+func isPortTaken(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "port is already allocated") || strings.Contains(s, "address already in use")
+}
+
+// isStorageOptRefused tells whether a create error is the storage driver
+// refusing a size limit.
+func isStorageOptRefused(err error) bool {
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "storage-opt") || strings.Contains(s, "storage opt") ||
+		strings.Contains(s, "pquota") || strings.Contains(s, "size option")
+}
+
+// inspectOwned inspects the task's container and checks that it is the
+// task's: ErrNotFound when there is none, ErrConflict when a container of
+// that name lacks this task's labels (a foreign container).
+func (d *Docker) inspectOwned(ctx context.Context, op, taskID string) (container.InspectResponse, error) {
+	name := ContainerName(taskID)
+	c, err := d.cli.ContainerInspect(ctx, name)
+	if err != nil {
+		return c, wrap(op, taskID, err, "inspect container %s", name)
+	}
+	c.Name = strings.TrimPrefix(c.Name, "/")
+	if !isOurs(c.Config.Labels, taskID) {
+		return c, newError(op, taskID, ErrConflict,
+			"container %s (%.12s) exists but is not this task's (labels %s=%q, %s=%q): leaving it alone",
+			name, c.ID, LabelJob, c.Config.Labels[LabelJob], LabelTask, c.Config.Labels[LabelTask])
+	}
+	return c, nil
+}
+
+// toState converts an inspected container.
+func toState(c container.InspectResponse) TaskState {
+	st := stateFromLabels(c.Config.Labels)
+	st.ContainerID = c.ID
+	st.Name = strings.TrimPrefix(c.Name, "/")
+	st.Image = c.Config.Image
+	if c.State != nil {
+		st.State = State(c.State.Status)
+		st.Running = c.State.Running
+		st.ExitCode = c.State.ExitCode
+		st.OOMKilled = c.State.OOMKilled
+		st.Error = c.State.Error
+		st.StartedAt = parseTime(c.State.StartedAt)
+		st.FinishedAt = parseTime(c.State.FinishedAt)
+	}
+	return st
+}
+
+// parseTime parses Docker's timestamps; the zero value stays zero.
+func parseTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() <= 1 {
+		return time.Time{}
+	}
+	return t
+}
