@@ -6,6 +6,7 @@
 //
 //	demo [-listen HOST] [-port N] [-health-port N] [-version N]
 //	     [-unhealthy] [-slow-start SECS] [-crash-after SECS]
+//	     [-health-script ok,fail,...]
 //
 // -port defaults to $BOREALIS_PORT_HTTP, else 8080. -health-port defaults to
 // $BOREALIS_PORT_HEALTH; when neither is set, health is served on -port. Both
@@ -13,13 +14,17 @@
 //
 //	GET  /                 "version N"
 //	     /health           "ok" (200), or "unhealthy" (503) with -unhealthy
+//	                       or when -health-script says so for this request
 //	GET  /stats            {"health_requests": N, "version": "N"}
 //	POST /quitquitquit     answers 200, then shuts down gracefully, exit 0
 //	POST /abortabortabort  answers 200, then exits 0 at once (0.5 s at most)
 //
 // Bodies have no trailing newline. SIGTERM or SIGINT shut down gracefully
 // with exit 0. -slow-start SECS listens only after SECS seconds;
-// -crash-after SECS exits 1 SECS seconds after start. Bad flags exit 2.
+// -crash-after SECS exits 1 SECS seconds after start. -health-script
+// scripts the health answers: the Nth /health request (from 1) gets the Nth
+// word (ok or fail) of the comma-separated list, and every request past the
+// end gets the last word; it overrides -unhealthy. Bad flags exit 2.
 package main
 
 import (
@@ -34,6 +39,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -60,6 +66,9 @@ type config struct {
 	unhealthy  bool
 	slowStart  time.Duration
 	crashAfter time.Duration // 0: never
+	// healthScript says, per /health request, whether to answer healthy;
+	// requests past its end repeat the last entry. Empty: -unhealthy rules.
+	healthScript []bool
 }
 
 func main() {
@@ -86,6 +95,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	cfg := config{}
 	var slowStart, crashAfter float64
+	var script string
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.listen, "listen", "0.0.0.0", "host to listen on")
@@ -95,6 +105,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.BoolVar(&cfg.unhealthy, "unhealthy", false, "answer /health with 503 unhealthy")
 	fs.Float64Var(&slowStart, "slow-start", 0, "seconds to wait before listening")
 	fs.Float64Var(&crashAfter, "crash-after", 0, "seconds after which to exit 1 (0: never)")
+	fs.StringVar(&script, "health-script", "", "comma-separated ok/fail answers of successive /health requests; the last repeats")
 	if err := fs.Parse(args); err != nil {
 		return config{}, err
 	}
@@ -108,6 +119,18 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	}
 	if slowStart < 0 || crashAfter < 0 {
 		return config{}, errors.New("-slow-start and -crash-after must be >= 0")
+	}
+	if script != "" {
+		for _, word := range strings.Split(script, ",") {
+			switch strings.TrimSpace(word) {
+			case "ok":
+				cfg.healthScript = append(cfg.healthScript, true)
+			case "fail":
+				cfg.healthScript = append(cfg.healthScript, false)
+			default:
+				return config{}, fmt.Errorf("-health-script: %q is not ok or fail", word)
+			}
+		}
 	}
 	cfg.slowStart = time.Duration(slowStart * float64(time.Second))
 	cfg.crashAfter = time.Duration(crashAfter * float64(time.Second))
@@ -133,6 +156,7 @@ func envPort(getenv func(string) string, name string, def int) (int, error) {
 type server struct {
 	version        string
 	unhealthy      bool
+	healthScript   []bool
 	healthRequests atomic.Int64
 	exit           chan exitRequest
 }
@@ -140,7 +164,8 @@ type server struct {
 type exitRequest struct{ graceful bool }
 
 func newServer(cfg config) *server {
-	return &server{version: cfg.version, unhealthy: cfg.unhealthy, exit: make(chan exitRequest, 1)}
+	return &server{version: cfg.version, unhealthy: cfg.unhealthy, healthScript: cfg.healthScript,
+		exit: make(chan exitRequest, 1)}
 }
 
 func (s *server) handler() http.Handler {
@@ -149,8 +174,8 @@ func (s *server) handler() http.Handler {
 		io.WriteString(w, "version "+s.version)
 	})
 	mux.HandleFunc("/health", func(w http.ResponseWriter, r *http.Request) {
-		s.healthRequests.Add(1)
-		if s.unhealthy {
+		n := s.healthRequests.Add(1)
+		if !s.healthy(n) {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			io.WriteString(w, "unhealthy")
 			return
@@ -167,6 +192,14 @@ func (s *server) handler() http.Handler {
 	mux.HandleFunc("POST /quitquitquit", s.exitHandler(exitRequest{graceful: true}))
 	mux.HandleFunc("POST /abortabortabort", s.exitHandler(exitRequest{graceful: false}))
 	return mux
+}
+
+// healthy tells whether the nth /health request (from 1) is answered ok.
+func (s *server) healthy(n int64) bool {
+	if len(s.healthScript) == 0 {
+		return !s.unhealthy
+	}
+	return s.healthScript[min(int(n), len(s.healthScript))-1]
 }
 
 // exitHandler answers 200 and only then asks run to exit.

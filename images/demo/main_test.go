@@ -197,3 +197,26 @@ func freePort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+func TestHealthScript(t *testing.T) {
+	cfg, err := parseFlags([]string{"-health-script", "fail, fail,ok,fail", "-unhealthy"}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(newServer(cfg).handler())
+	defer ts.Close()
+	var got []int
+	for range 6 {
+		code, _ := get(t, ts.URL+"/health")
+		got = append(got, code)
+	}
+	want := []int{503, 503, 200, 503, 503, 503} // the last entry repeats
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("codes = %v, want %v", got, want)
+		}
+	}
+	if _, err := parseFlags([]string{"-health-script", "ok,maybe"}, func(string) string { return "" }, io.Discard); err == nil {
+		t.Error("-health-script ok,maybe accepted")
+	}
+}

@@ -4,6 +4,9 @@ package testenv
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 )
@@ -39,8 +43,7 @@ var (
 // TemporalCLI returns the path of the cached temporal CLI (SPEC §7), building
 // it once per machine through scripts/temporal-cli.sh when it is missing.
 // BOREALIS_TEMPORAL_CLI overrides it.
-func TemporalCLI(t testing.TB) string {
-	t.Helper()
+func TemporalCLI() (string, error) {
 	cliOnce.Do(func() {
 		if p := os.Getenv("BOREALIS_TEMPORAL_CLI"); p != "" {
 			cliPath = p
@@ -49,25 +52,18 @@ func TemporalCLI(t testing.TB) string {
 		out, err := exec.Command(filepath.Join(RepoRoot(), "scripts", "temporal-cli.sh")).Output()
 		cliPath, cliErr = strings.TrimSpace(string(out)), err
 	})
-	if cliErr != nil {
-		t.Fatalf("temporal CLI: %v", cliErr)
+	return cliPath, cliErr
+}
+
+// NewDevServer starts an in-memory dev server on a free port with the search
+// attributes of SPEC §7. The caller stops it; for one test, use StartTemporal.
+func NewDevServer(ctx context.Context) (*testsuite.DevServer, error) {
+	cli, err := TemporalCLI()
+	if err != nil {
+		return nil, fmt.Errorf("temporal CLI: %w", err)
 	}
-	return cliPath
-}
-
-// DevServer is a Temporal dev server private to one test binary.
-type DevServer struct {
-	*testsuite.DevServer
-}
-
-// StartTemporal starts an in-memory dev server on a free port with the
-// search attributes of SPEC §7 and stops it when the test ends.
-func StartTemporal(t testing.TB) *DevServer {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:  TemporalCLI(t),
+		ExistingPath:  cli,
 		ClientOptions: &client.Options{Namespace: "default"},
 		LogLevel:      "error",
 		SearchAttributes: temporal.NewSearchAttributes(
@@ -76,8 +72,37 @@ func StartTemporal(t testing.TB) *DevServer {
 		),
 	})
 	if err != nil {
-		t.Fatalf("start Temporal dev server: %v", err)
+		return nil, fmt.Errorf("start Temporal dev server: %w", err)
+	}
+	return srv, nil
+}
+
+// StartTemporal starts a dev server for one test and stops it when the test ends.
+func StartTemporal(t testing.TB) *testsuite.DevServer {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := NewDevServer(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Stop() })
-	return &DevServer{srv}
+	return srv
+}
+
+// Client dials srv with a logger that keeps the SDK's routine messages
+// (cancelled activities, retries) out of test output; failures are the
+// tests' to report.
+func Client(t testing.TB, srv *testsuite.DevServer) client.Client {
+	t.Helper()
+	c, err := client.Dial(client.Options{
+		HostPort:  srv.FrontendHostPort(),
+		Namespace: "default",
+		Logger:    sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+	})
+	if err != nil {
+		t.Fatalf("dial Temporal at %s: %v", srv.FrontendHostPort(), err)
+	}
+	t.Cleanup(c.Close)
+	return c
 }

@@ -1,0 +1,220 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/borealis-dev/borealis/config"
+	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/health"
+)
+
+// Kinds of [HealthCheckSpec].
+const (
+	CheckHTTP  = "http"
+	CheckShell = "shell"
+	CheckNone  = "none"
+)
+
+// MinCheckInterval bounds how often WatchHealth checks when interval_secs
+// is 0 (the config allows it), so that it never spins.
+const MinCheckInterval = 100 * time.Millisecond
+
+// HealthCheckFor says how to check one task of job (SPEC §3): a shell check
+// when one is configured, its launch templates ({{thermos.ports[X]}},
+// {{mesos.instance}}, {{thermos.task_id}}) filled; else an HTTP check of
+// the task's health port on host; else none. host, ports and sandbox are
+// StartTask's result. It is pure and deterministic, for workflow code.
+func HealthCheckFor(job config.Job, host string, ports map[string]int, sandbox string, instance int, taskID string) HealthCheckSpec {
+	hc := job.HealthCheckConfig
+	spec := HealthCheckSpec{
+		Kind:        CheckNone,
+		TimeoutSecs: hc.TimeoutSecs,
+		Sandbox:     sandbox,
+		Params: health.Params{
+			InitialIntervalSecs:     hc.InitialIntervalSecs,
+			IntervalSecs:            hc.IntervalSecs,
+			MaxConsecutiveFailures:  hc.MaxConsecutiveFailures,
+			MinConsecutiveSuccesses: hc.MinConsecutiveSuccesses,
+		},
+	}
+	switch job.HealthChecker() {
+	case config.HealthCheckerShell:
+		spec.Kind = CheckShell
+		spec.ShellCommand = dockerrun.FillTemplates(hc.HealthChecker.Shell.ShellCommand, instance, taskID, ports)
+	case config.HealthCheckerHTTP:
+		h := config.DefaultHTTPHealthChecker()
+		if hc.HealthChecker.HTTP != nil {
+			h = *hc.HealthChecker.HTTP
+		}
+		spec.Kind = CheckHTTP
+		spec.Host = host
+		spec.Port = ports[config.HealthPortName]
+		spec.Endpoint = h.Endpoint
+		spec.Expected = h.ExpectedResponse
+		spec.ExpectedCode = h.ExpectedResponseCode
+	}
+	return spec
+}
+
+// WatchHealth checks a task until its health status reaches in.Until
+// (RUNNING: return at RUNNING or FAILED; FAILED: return at FAILED), or the
+// activity is cancelled (it returns the context's error).
+//
+// The first check runs at once, or an interval after the last one when it
+// resumes; then one every interval_secs. The count resumes from the
+// activity's heartbeat details when this is a retry, else from in.Resume;
+// it is heartbeated after every check. Checks are skipped and count as
+// successes while the sandbox holds .healthchecksnooze. With kind "none"
+// the task is RUNNING at once; watching it for FAILED blocks, heartbeating,
+// until cancelled.
+func (a *Activities) WatchHealth(ctx context.Context, in WatchHealthInput) (WatchHealthResult, error) {
+	if in.Until != health.StatusRunning && in.Until != health.StatusFailed {
+		return WatchHealthResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("watch health of task %s: until is %q, want RUNNING or FAILED", in.TaskID, in.Until),
+			ErrTypeInvalidHealthCheck, nil)
+	}
+	var progress HealthProgress
+	if in.Resume != nil {
+		progress = *in.Resume
+	}
+	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
+		var hb HealthProgress
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {
+			progress = hb
+		} else {
+			loggerOf(a).Warn("ignoring unreadable heartbeat details", "task", in.TaskID, "error", err)
+		}
+	}
+	if in.Check.Kind == CheckNone {
+		return watchNone(ctx, a, in, progress)
+	}
+	checker, err := checkerFor(a, in)
+	if err != nil {
+		return WatchHealthResult{}, err
+	}
+	w := &watcher{
+		a:        a,
+		in:       in,
+		checker:  health.WithSnooze(checker, in.Check.Sandbox),
+		counter:  health.Restore(in.Check.Params, progress.Counter),
+		progress: progress,
+		interval: max(time.Duration(in.Check.Params.IntervalSecs*float64(time.Second)), MinCheckInterval),
+	}
+	return w.run(ctx)
+}
+
+// watchNone handles a task without health checks.
+func watchNone(ctx context.Context, a *Activities, in WatchHealthInput, progress HealthProgress) (WatchHealthResult, error) {
+	progress.Counter.Status = health.StatusRunning
+	if in.Until == health.StatusRunning {
+		return WatchHealthResult{Status: health.StatusRunning, Progress: progress}, nil
+	}
+	_, err := whileHeartbeating(ctx, a, nil, func(ctx context.Context) (struct{}, error) {
+		<-ctx.Done()
+		return struct{}{}, ctx.Err()
+	})
+	return WatchHealthResult{}, err
+}
+
+// checkerFor builds the HTTP or shell checker of in.Check.
+func checkerFor(a *Activities, in WatchHealthInput) (health.Checker, error) {
+	c := in.Check
+	timeout := time.Duration(max(c.TimeoutSecs, 0) * float64(time.Second))
+	switch c.Kind {
+	case CheckHTTP:
+		return &health.HTTPChecker{
+			Host: c.Host, Port: c.Port, Endpoint: c.Endpoint,
+			ExpectedResponse: c.Expected, ExpectedResponseCode: c.ExpectedCode,
+			Timeout: timeout, Client: a.HTTPClient,
+		}, nil
+	case CheckShell:
+		taskID := in.TaskID
+		return &health.ShellChecker{
+			Execer: health.ExecFunc(func(ctx context.Context, cmd []string) (int, string, error) {
+				return a.Runtime.Exec(ctx, taskID, cmd)
+			}),
+			Command: c.ShellCommand,
+			Timeout: timeout,
+		}, nil
+	}
+	return nil, temporal.NewNonRetryableApplicationError(
+		fmt.Sprintf("watch health of task %s: unknown check kind %q", in.TaskID, c.Kind), ErrTypeInvalidHealthCheck, nil)
+}
+
+// watcher runs one WatchHealth's checks.
+type watcher struct {
+	a        *Activities
+	in       WatchHealthInput
+	checker  health.Checker
+	counter  *health.Counter
+	progress HealthProgress
+	interval time.Duration
+}
+
+// reached reports whether the status ends the watch.
+func (w *watcher) reached(s health.Status) bool {
+	return s == health.StatusFailed || (w.in.Until == health.StatusRunning && s == health.StatusRunning)
+}
+
+func (w *watcher) result() WatchHealthResult {
+	w.progress.Counter = w.counter.State()
+	return WatchHealthResult{Status: w.counter.Status(), Reason: w.counter.Reason(), Progress: w.progress}
+}
+
+func (w *watcher) run(ctx context.Context) (WatchHealthResult, error) {
+	if w.reached(w.counter.Status()) {
+		return w.result(), nil
+	}
+	log := loggerOf(w.a).With("task", w.in.TaskID, "check", w.in.Check.Kind)
+	next := time.Now()
+	if w.progress.LastCheckMs > 0 {
+		next = time.UnixMilli(w.progress.LastCheckMs).Add(w.interval)
+	}
+	beat := time.NewTicker(heartbeatEvery(ctx, w.a))
+	defer beat.Stop()
+	for {
+		if err := w.sleepUntil(ctx, next, beat.C); err != nil {
+			return w.result(), err
+		}
+		r := health.Measure(ctx, w.checker)
+		if ctx.Err() != nil {
+			return w.result(), ctx.Err() // an abandoned check is not counted
+		}
+		w.progress.History.Add(r)
+		before := w.counter.Status()
+		status := w.counter.Record(r.Outcome())
+		w.progress.Counter = w.counter.State()
+		w.progress.LastCheckMs = r.Time.UnixMilli()
+		heartbeat(ctx, w.progress)
+		if status != before {
+			log.Info("health status changed", "status", status, "attempt", w.counter.Attempts(), "reason", w.counter.Reason())
+		} else {
+			log.Debug("health check", "attempt", w.counter.Attempts(), "healthy", r.Healthy, "snoozed", r.Snoozed, "reason", r.Reason)
+		}
+		if w.reached(status) {
+			return w.result(), nil
+		}
+		next = r.Time.Add(w.interval)
+	}
+}
+
+// sleepUntil waits until t, heartbeating the progress on every tick.
+func (w *watcher) sleepUntil(ctx context.Context, t time.Time, beat <-chan time.Time) error {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-timer.C:
+			return nil
+		case <-beat:
+			heartbeat(ctx, w.progress)
+		}
+	}
+}

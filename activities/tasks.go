@@ -1,0 +1,84 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/health"
+	"github.com/borealis-dev/borealis/jobkey"
+)
+
+// Reconcile removes the instance's containers that no task of in.Keep
+// owns, such as those a crashed workflow run started and forgot: each is
+// stopped (SIGTERM, then SIGKILL after in.FinalizationWait) and removed,
+// its sandbox kept for its logs. Only Borealis's containers are listed, so
+// nothing else is touched. It goes on past a failure and returns every
+// failure at once (retryable).
+func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResult, error) {
+	key, err := jobkey.Parse(in.JobKey)
+	if err != nil {
+		return ReconcileResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("reconcile instance %d: %v", in.Instance, err), ErrTypeInvalidTask, nil)
+	}
+	log := loggerOf(a).With("job", in.JobKey, "instance", in.Instance)
+	var res ReconcileResult
+	return whileHeartbeating(ctx, a, nil, func(ctx context.Context) (ReconcileResult, error) {
+		list, err := a.Runtime.List(ctx, key)
+		if err != nil {
+			return res, runtimeError(ctx, "reconcile "+in.JobKey, err)
+		}
+		grace := time.Duration(max(in.FinalizationWait, 0)) * time.Second
+		var errs []error
+		for _, st := range list {
+			if st.Instance != in.Instance || st.TaskID == "" || slices.Contains(in.Keep, st.TaskID) {
+				continue
+			}
+			if err := a.Runtime.Stop(ctx, st.TaskID, grace); err != nil {
+				errs = append(errs, fmt.Errorf("stop orphan %s: %w", st.TaskID, err))
+				continue
+			}
+			if err := a.Runtime.Remove(ctx, st.TaskID, dockerrun.RemoveOptions{}); err != nil {
+				errs = append(errs, fmt.Errorf("remove orphan %s: %w", st.TaskID, err))
+				continue
+			}
+			log.Info("removed orphan task container", "task", st.TaskID, "container", st.ContainerID)
+			res.Removed = append(res.Removed, st.TaskID)
+		}
+		if len(errs) > 0 {
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			err := errors.Join(errs...)
+			return res, temporal.NewApplicationError(fmt.Sprintf("reconcile %s/%d: %v", in.JobKey, in.Instance, err), ErrTypeDocker, err)
+		}
+		return res, nil
+	})
+}
+
+// RemoveTask removes a finished task's container, keeping its sandbox (the
+// task's logs). A task without a container is not an error.
+func (a *Activities) RemoveTask(ctx context.Context, taskID string) error {
+	if err := a.Runtime.Remove(ctx, taskID, dockerrun.RemoveOptions{}); err != nil {
+		return runtimeError(ctx, "remove task "+taskID, err)
+	}
+	loggerOf(a).Info("removed task container", "task", taskID)
+	return nil
+}
+
+// ExecInTask runs in.Command with /bin/sh -c in the task's running
+// container, in its sandbox, as the task's user. A command that exits
+// non-zero is not an error; a task without a running container is a
+// non-retryable [ErrTypeNotFound] or [ErrTypeConflict] error.
+func (a *Activities) ExecInTask(ctx context.Context, in ExecInput) (ExecResult, error) {
+	code, out, err := a.Runtime.Exec(ctx, in.TaskID, health.ShellCommand(in.Command))
+	if err != nil {
+		return ExecResult{}, runtimeError(ctx, "run command in task "+in.TaskID, err)
+	}
+	return ExecResult{ExitCode: code, Output: out}, nil
+}

@@ -1,0 +1,52 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/borealis-dev/borealis/dockerrun"
+)
+
+// ReasonVanished is the reason of a task whose container is gone: the task
+// is LOST.
+const ReasonVanished = "container vanished"
+
+// WaitTask blocks until the task's container is not running and reports how
+// it ended, heartbeating meanwhile. Docker's wait is event driven: nothing
+// is polled. A container that is gone (before or while waiting) is Lost with
+// reason [ReasonVanished]; one the kernel killed for memory has reason
+// "OOM killed". An unreachable Docker daemon is a retryable error, never a
+// lost task: the retried activity waits again. A cancelled activity
+// returns the context's error.
+func (a *Activities) WaitTask(ctx context.Context, in WaitTaskInput) (WaitTaskResult, error) {
+	log := loggerOf(a).With("task", in.TaskID)
+	st, err := whileHeartbeating(ctx, a, nil, func(ctx context.Context) (dockerrun.ExitStatus, error) {
+		return a.Runtime.Wait(ctx, in.TaskID)
+	})
+	if ctx.Err() != nil {
+		return WaitTaskResult{}, ctx.Err()
+	}
+	if errors.Is(err, dockerrun.ErrNotFound) {
+		log.Warn("task container vanished")
+		return WaitTaskResult{Lost: true, Reason: ReasonVanished, EndedAt: time.Now().UnixMilli()}, nil
+	}
+	if err != nil {
+		return WaitTaskResult{}, runtimeError(ctx, "wait for task "+in.TaskID, err)
+	}
+	res := WaitTaskResult{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Reason: st.Reason, EndedAt: st.FinishedAt.UnixMilli()}
+	if st.FinishedAt.IsZero() {
+		res.EndedAt = time.Now().UnixMilli()
+	}
+	if st.OOMKilled {
+		res.Reason = dockerrun.ReasonOOMKilled
+	}
+	// A container removed behind our back also ends the wait; then its exit
+	// is not the task's own: it is lost.
+	if _, err := a.Runtime.Inspect(ctx, in.TaskID); errors.Is(err, dockerrun.ErrNotFound) {
+		log.Warn("task container vanished", "exit_code", st.ExitCode)
+		res.Lost, res.Reason = true, ReasonVanished
+	}
+	log.Info("task ended", "exit_code", res.ExitCode, "oom_killed", res.OOMKilled, "lost", res.Lost, "reason", res.Reason)
+	return res, nil
+}

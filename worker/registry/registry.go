@@ -1,0 +1,19 @@
+// Package registry registers Borealis's workflows and activities with a
+// Temporal worker. It is importable so tests and benchmarks can run a worker
+// in-process exactly as bin/borealis-worker does.
+package registry
+
+import (
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/borealis-dev/borealis/activities"
+	"github.com/borealis-dev/borealis/workflows"
+)
+
+// Register adds every workflow, and the activities of a, to r.
+func Register(r worker.Registry, a *activities.Activities) {
+	r.RegisterWorkflowWithOptions(workflows.JobWorkflow, workflow.RegisterOptions{Name: workflows.JobWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: workflows.InstanceWorkflowName})
+	r.RegisterActivity(a)
+}

@@ -1,0 +1,664 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/borealis-dev/borealis/activities"
+	"github.com/borealis-dev/borealis/config"
+	"github.com/borealis-dev/borealis/health"
+)
+
+// InstanceInput starts (or continues) the workflow of one instance.
+type InstanceInput struct {
+	JobKey   string     `json:"job_key"`
+	Instance int        `json:"instance"`
+	Job      config.Job `json:"job"`
+	// ConfigVersion names Job: "" for the job's first config, else the update that set it.
+	ConfigVersion string        `json:"config_version,omitempty"`
+	Policy        RestartPolicy `json:"policy"`
+	// State is carried across continue-as-new; nil on the first run.
+	State *InstanceState `json:"state,omitempty"`
+}
+
+// InstanceState is what an instance workflow remembers across runs.
+type InstanceState struct {
+	// Seq counts the tasks this instance has started; it makes task ids unique.
+	Seq          int `json:"seq"`
+	FailureCount int `json:"failure_count"`
+	Restarts     int `json:"restarts"`
+	// Flaps counts consecutive flapping tasks (SPEC §4).
+	Flaps int `json:"flaps"`
+	// Active is the task being watched, carried over when a run continues
+	// as new while it runs.
+	Active *TaskInfo `json:"active,omitempty"`
+	// RunningSinceMs is when Active became RUNNING (0: not yet).
+	RunningSinceMs int64 `json:"running_since_ms,omitempty"`
+	// Inactive holds the latest ended tasks, oldest first.
+	Inactive []TaskInfo `json:"inactive,omitempty"`
+	// Seen holds the latest request keys handled, to drop duplicates.
+	Seen []string `json:"seen,omitempty"`
+	// Pending holds requests received but not yet acted on.
+	Pending []InstanceRequest `json:"pending,omitempty"`
+	// Watch is a restart or replace whose verdict is owed; WatchTask is
+	// the task it judges, once started.
+	Watch     *InstanceRequest `json:"watch,omitempty"`
+	WatchTask string           `json:"watch_task,omitempty"`
+	// NoThrottle starts the next task at once: a user or an update asked for it.
+	NoThrottle bool `json:"no_throttle,omitempty"`
+	// Kills are kill requests to answer once the task is gone.
+	Kills []InstanceRequest `json:"kills,omitempty"`
+	// Done is set when the instance will run no more tasks.
+	Done bool `json:"done,omitempty"`
+}
+
+// Bounds on what an instance workflow keeps and how long its history grows.
+const (
+	keepInactive = 10
+	keepSeen     = 200
+	// historyLimit is the history length (events) past which a run
+	// continues as new, at the next task or while a task runs.
+	historyLimit = 1000
+)
+
+// InstanceWorkflow runs one instance of a job: one task (container) at a
+// time through Aurora's task states, restarting per SPEC §4, until killed
+// or, for non-service jobs, finished. It continues as new once its history
+// passes historyLimit events, so it stays bounded however long the service
+// runs and however often it restarts.
+func InstanceWorkflow(ctx workflow.Context, in InstanceInput) (InstanceStatus, error) {
+	w := &instance{in: in, logger: workflow.GetLogger(ctx)}
+	if in.State != nil {
+		w.st = *in.State
+	}
+	w.in.State = nil
+	return w.run(ctx)
+}
+
+type instance struct {
+	in       InstanceInput
+	st       InstanceState
+	logger   log.Logger
+	requests workflow.ReceiveChannel
+}
+
+var acts *activities.Activities
+
+func (w *instance) run(ctx workflow.Context) (InstanceStatus, error) {
+	w.requests = workflow.GetSignalChannel(ctx, SignalInstanceRequest)
+	if err := workflow.SetQueryHandler(ctx, QueryInstanceStatus, func() (InstanceStatus, error) {
+		return w.status(), nil
+	}); err != nil {
+		return InstanceStatus{}, err
+	}
+	if err := w.reconcile(ctx); err != nil {
+		return w.status(), err
+	}
+	for !w.st.Done {
+		if w.historyFull(ctx) {
+			return w.status(), w.continueAsNew(ctx)
+		}
+		if w.st.Active == nil {
+			if err := w.startTask(ctx); err != nil {
+				return w.status(), err
+			}
+			// A task killed while throttled, or one that could not start,
+			// has ended already.
+			continue
+		}
+		if err := w.watchTask(ctx); err != nil {
+			return w.status(), err
+		}
+	}
+	w.answerLeftovers(ctx)
+	return w.status(), nil
+}
+
+// status is the answer to the status query.
+func (w *instance) status() InstanceStatus {
+	s := InstanceStatus{
+		JobKey:       w.in.JobKey,
+		InstanceID:   w.in.Instance,
+		Inactive:     append([]TaskInfo(nil), w.st.Inactive...),
+		FailureCount: w.st.FailureCount,
+		Restarts:     w.st.Restarts,
+		Done:         w.st.Done,
+	}
+	if w.st.Active != nil {
+		a := *w.st.Active
+		s.Active = &a
+	}
+	return s
+}
+
+// continueAsNew carries the state and every signal received so far into a new run.
+func (w *instance) continueAsNew(ctx workflow.Context) error {
+	w.drainSignals()
+	in := w.in
+	st := w.st
+	in.State = &st
+	return workflow.NewContinueAsNewError(ctx, InstanceWorkflowName, in)
+}
+
+// drainSignals moves every signal already received into Pending.
+func (w *instance) drainSignals() {
+	for {
+		var req InstanceRequest
+		if !w.requests.ReceiveAsync(&req) {
+			return
+		}
+		w.st.Pending = append(w.st.Pending, req)
+	}
+}
+
+// nextRequest returns the next pending request not seen before.
+func (w *instance) nextRequest() (InstanceRequest, bool) {
+	w.drainSignals()
+	for len(w.st.Pending) > 0 {
+		req := w.st.Pending[0]
+		w.st.Pending = w.st.Pending[1:]
+		if w.seen(req.Key) {
+			continue
+		}
+		w.st.Seen = append(w.st.Seen, req.Key)
+		if len(w.st.Seen) > keepSeen {
+			w.st.Seen = w.st.Seen[len(w.st.Seen)-keepSeen:]
+		}
+		return req, true
+	}
+	return InstanceRequest{}, false
+}
+
+func (w *instance) seen(key string) bool {
+	for _, k := range w.st.Seen {
+		if k == key {
+			return true
+		}
+	}
+	return false
+}
+
+// answerLeftovers answers the requests still pending when the instance
+// ends: a kill has nothing left to kill, a restart or replace cannot be done.
+func (w *instance) answerLeftovers(ctx workflow.Context) {
+	for _, req := range w.st.Kills {
+		w.reply(ctx, req, OutcomeKilled, "")
+	}
+	w.st.Kills = nil
+	if w.st.Watch != nil {
+		w.reply(ctx, *w.st.Watch, OutcomeFailed, "instance has ended")
+		w.st.Watch, w.st.WatchTask = nil, ""
+	}
+	for {
+		req, ok := w.nextRequest()
+		if !ok {
+			return
+		}
+		if req.Kind == RequestKill {
+			w.reply(ctx, req, OutcomeKilled, "instance had already ended")
+		} else {
+			w.reply(ctx, req, OutcomeFailed, "instance has ended")
+		}
+	}
+}
+
+func (w *instance) now(ctx workflow.Context) int64 { return workflow.Now(ctx).UnixMilli() }
+
+// event records a state change of the active task.
+func (w *instance) event(ctx workflow.Context, status TaskStatus, msg string) {
+	t := w.st.Active
+	t.Status = status
+	t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: status, Message: msg})
+}
+
+// reconcile removes containers of this instance that no task owns, left by a
+// crash between starting a container and recording it.
+func (w *instance) reconcile(ctx workflow.Context) error {
+	keep := []string{}
+	if w.st.Active != nil {
+		keep = append(keep, w.st.Active.TaskID)
+	}
+	if n := len(w.st.Inactive); n > 0 {
+		keep = append(keep, w.st.Inactive[n-1].TaskID)
+	}
+	ctx = workflow.WithActivityOptions(ctx, shortActivity)
+	var res activities.ReconcileResult
+	err := workflow.ExecuteActivity(ctx, acts.Reconcile, activities.ReconcileInput{
+		JobKey: w.in.JobKey, Instance: w.in.Instance, Keep: keep,
+	}).Get(ctx, &res)
+	if err != nil {
+		return fmt.Errorf("reconcile instance %d: %w", w.in.Instance, err)
+	}
+	if len(res.Removed) > 0 {
+		w.logger.Warn("removed containers no task owns", "containers", res.Removed)
+	}
+	return nil
+}
+
+// startTask makes the next task: PENDING, THROTTLED when flapping, ASSIGNED,
+// then STARTING once its container runs.
+func (w *instance) startTask(ctx workflow.Context) error {
+	w.st.Seq++
+	info := workflow.GetInfo(ctx)
+	run := info.WorkflowExecution.RunID
+	if len(run) > 8 {
+		run = run[:8]
+	}
+	j := w.in.Job
+	w.st.Active = &TaskInfo{
+		InstanceID:    w.in.Instance,
+		TaskID:        fmt.Sprintf("%s-%s-%s-%d-%d-%s", j.Role, j.Environment, j.Name, w.in.Instance, w.st.Seq, run),
+		FailureCount:  w.st.FailureCount,
+		ConfigVersion: w.in.ConfigVersion,
+	}
+	w.st.RunningSinceMs = 0
+	w.event(ctx, StatusPending, "")
+	if w.st.Watch != nil && w.st.WatchTask == "" {
+		w.st.WatchTask = w.st.Active.TaskID
+	}
+
+	if w.st.Flaps > 0 && !w.st.NoThrottle {
+		delay := w.in.Policy.Delay(w.st.Flaps)
+		w.event(ctx, StatusThrottled, fmt.Sprintf("Rescheduling flapping task in %s", delay))
+		killed, err := w.throttle(ctx, delay)
+		if err != nil || killed {
+			return err
+		}
+	}
+	w.st.NoThrottle = false
+
+	w.event(ctx, StatusAssigned, "")
+	actx := workflow.WithActivityOptions(ctx, startActivity)
+	var res activities.StartTaskResult
+	err := workflow.ExecuteActivity(actx, acts.StartTask, activities.StartTaskInput{
+		JobKey: w.in.JobKey, Instance: w.in.Instance, TaskID: w.st.Active.TaskID, Job: w.in.Job,
+	}).Get(ctx, &res)
+	if err != nil {
+		// A final error (a missing image, a bad spec): the task fails
+		// without a container and the restart rules decide what is next.
+		w.event(ctx, StatusFailed, "Failed to start: "+rootCause(err))
+		w.ended(ctx, stopNone)
+		return nil
+	}
+	t := w.st.Active
+	t.ContainerID, t.Host, t.AssignedPorts, t.Sandbox = res.ContainerID, res.Host, res.Ports, res.Sandbox
+	msg := "Container " + shortID(res.ContainerID) + " started"
+	if res.Adopted {
+		msg = "Container " + shortID(res.ContainerID) + " adopted"
+	}
+	w.event(ctx, StatusStarting, msg)
+	return nil
+}
+
+// throttle waits out a flapping delay, acting on requests meanwhile. It
+// reports whether the instance was killed.
+func (w *instance) throttle(ctx workflow.Context, delay time.Duration) (bool, error) {
+	tctx, cancel := workflow.WithCancel(ctx)
+	defer cancel()
+	timer := workflow.NewTimer(tctx, delay)
+	for {
+		fired := false
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(timer, func(workflow.Future) { fired = true })
+		sel.AddReceive(w.requests, func(workflow.ReceiveChannel, bool) {})
+		sel.Select(ctx)
+		if fired {
+			return false, nil
+		}
+		for {
+			req, ok := w.nextRequest()
+			if !ok {
+				break
+			}
+			if req.Kind == RequestKill {
+				w.st.Kills = append(w.st.Kills, req)
+				w.event(ctx, StatusKilled, "Killed while throttled by request "+req.Key)
+				w.ended(ctx, stopKill)
+				return true, nil
+			}
+			w.acceptRestart(ctx, req)
+			return false, nil
+		}
+	}
+}
+
+// acceptRestart takes a restart or replace request for the next task.
+func (w *instance) acceptRestart(ctx workflow.Context, req InstanceRequest) {
+	if w.st.Watch != nil {
+		w.reply(ctx, *w.st.Watch, OutcomeFailed, "superseded by "+req.Key)
+	}
+	if req.Kind == RequestReplace && req.Job != nil {
+		w.in.Job = *req.Job
+		w.in.ConfigVersion = req.ConfigVersion
+		if w.st.Active != nil && !w.st.Active.Status.Terminal() && w.st.Active.ContainerID == "" {
+			w.st.Active.ConfigVersion = req.ConfigVersion
+		}
+	}
+	w.st.Watch = &req
+	w.st.WatchTask = ""
+	if w.st.Active != nil && w.st.Active.ContainerID == "" {
+		// The task has not started yet: the watch judges it.
+		w.st.WatchTask = w.st.Active.TaskID
+	}
+	w.st.NoThrottle = true
+}
+
+// stopReason is why the workflow is stopping the active task.
+type stopReason int
+
+const (
+	stopNone stopReason = iota
+	stopKill
+	stopRestart
+	stopUnhealthy
+)
+
+// historyFull reports whether this run's history is long enough to go on in
+// a new run. Continuing as new costs the server's minimal interval between
+// runs of one workflow id (a second on the dev server), so it is done only
+// every few hundred events, not after every task.
+func (w *instance) historyFull(ctx workflow.Context) bool {
+	return workflow.GetInfo(ctx).GetCurrentHistoryLength() > historyLimit
+}
+
+// watchTask follows the active task until it ends or the run's history is
+// full while it runs; the caller then goes on with Active still set.
+func (w *instance) watchTask(ctx workflow.Context) error {
+	t := w.st.Active
+	taskCtx, cancelTask := workflow.WithCancel(ctx)
+	defer cancelTask()
+
+	waitCtx := workflow.WithActivityOptions(taskCtx, longActivity)
+	exited := workflow.ExecuteActivity(waitCtx, acts.WaitTask, activities.WaitTaskInput{TaskID: t.TaskID})
+
+	check := activities.HealthCheckFor(w.in.Job, t.Host, t.AssignedPorts, t.Sandbox, w.in.Instance, t.TaskID)
+	healthCtx, cancelHealth := workflow.WithCancel(workflow.WithActivityOptions(taskCtx, longActivity))
+	defer cancelHealth()
+	until := health.StatusRunning
+	if t.Status == StatusRunning {
+		until = health.StatusFailed
+	}
+	healthF := workflow.ExecuteActivity(healthCtx, acts.WatchHealth, activities.WatchHealthInput{
+		TaskID: t.TaskID, Check: check, Until: until, Resume: t.Health,
+	})
+
+	var watchTimer workflow.Future
+	armWatch := func() {
+		if w.st.Watch == nil || w.st.WatchTask != t.TaskID || t.Status != StatusRunning || watchTimer != nil {
+			return
+		}
+		left := time.Duration(w.st.Watch.WatchSecs)*time.Second - time.Duration(w.now(ctx)-w.st.RunningSinceMs)*time.Millisecond
+		watchTimer = workflow.NewTimer(taskCtx, max(left, 0))
+	}
+	armWatch()
+
+	stopping := stopNone
+	stopMsg := ""
+	for {
+		var exit *activities.WaitTaskResult
+		var exitErr error
+		var healthRes *activities.WatchHealthResult
+		var healthErr error
+		gotRequest, watchDone := false, false
+
+		sel := workflow.NewSelector(ctx)
+		sel.AddFuture(exited, func(f workflow.Future) {
+			var r activities.WaitTaskResult
+			exitErr = f.Get(ctx, &r)
+			exit = &r
+		})
+		if healthF != nil {
+			sel.AddFuture(healthF, func(f workflow.Future) {
+				var r activities.WatchHealthResult
+				healthErr = f.Get(ctx, &r)
+				healthRes = &r
+			})
+		}
+		if watchTimer != nil {
+			sel.AddFuture(watchTimer, func(workflow.Future) { watchDone = true })
+		}
+		sel.AddReceive(w.requests, func(workflow.ReceiveChannel, bool) { gotRequest = true })
+		sel.Select(ctx)
+
+		switch {
+		case exit != nil:
+			if exitErr != nil {
+				return fmt.Errorf("wait for task %s: %w", t.TaskID, exitErr)
+			}
+			cancelHealth()
+			w.taskExited(ctx, *exit, stopping, stopMsg)
+			return nil
+
+		case healthRes != nil || healthErr != nil:
+			healthF = nil
+			if healthErr != nil {
+				// Only cancellation ends the watch with an error; the task's
+				// exit decides what happens next.
+				w.logger.Warn("health watch ended", "task", t.TaskID, "error", healthErr)
+				continue
+			}
+			progress := healthRes.Progress
+			t.Health = &progress
+			switch healthRes.Status {
+			case health.StatusRunning:
+				w.st.RunningSinceMs = w.now(ctx)
+				w.event(ctx, StatusRunning, healthRes.Reason)
+				healthF = workflow.ExecuteActivity(healthCtx, acts.WatchHealth, activities.WatchHealthInput{
+					TaskID: t.TaskID, Check: check, Until: health.StatusFailed, Resume: &progress,
+				})
+				armWatch()
+			case health.StatusFailed:
+				if stopping == stopNone {
+					stopping, stopMsg = stopUnhealthy, "Failed health check: "+healthRes.Reason
+					w.event(ctx, StatusKilling, stopMsg)
+					w.stopTask(ctx)
+				}
+			}
+
+		case watchDone:
+			watchTimer = nil
+			if w.st.Watch != nil {
+				req := *w.st.Watch
+				w.st.Watch, w.st.WatchTask = nil, ""
+				w.reply(ctx, req, OutcomeRunning, "")
+			}
+
+		case gotRequest:
+			for {
+				req, ok := w.nextRequest()
+				if !ok {
+					break
+				}
+				if req.Kind == RequestKill {
+					w.st.Kills = append(w.st.Kills, req)
+					if stopping != stopKill {
+						stopping, stopMsg = stopKill, "Killed by request "+req.Key
+					}
+				} else if stopping != stopKill {
+					w.acceptRestart(ctx, req)
+					if stopping == stopNone {
+						stopping, stopMsg = stopRestart, "Restarting by request "+req.Key
+					}
+				} else {
+					w.reply(ctx, req, OutcomeFailed, "instance is being killed")
+				}
+			}
+			if stopping != stopNone && t.Status != StatusKilling {
+				w.event(ctx, StatusKilling, stopMsg)
+				w.stopTask(ctx)
+			}
+		}
+
+		if stopping == stopNone && w.historyFull(ctx) {
+			cancelTask()
+			return nil
+		}
+	}
+}
+
+// stopTask stops the active task the SPEC §4 way; its exit arrives through WaitTask.
+func (w *instance) stopTask(ctx workflow.Context) {
+	t := w.st.Active
+	in := activities.StopTaskInput{
+		TaskID:           t.TaskID,
+		Host:             t.Host,
+		FinalizationWait: w.in.Job.Task.FinalizationWait,
+	}
+	if port, ok := t.AssignedPorts[config.HealthPortName]; ok && w.in.Job.Lifecycle.HTTP != nil {
+		lc := *w.in.Job.Lifecycle.HTTP
+		if p, ok := t.AssignedPorts[lc.Port]; ok {
+			port = p
+		}
+		in.HealthPort, in.Lifecycle = port, &lc
+	}
+	opts := stopActivity
+	opts.StartToCloseTimeout = time.Duration(in.FinalizationWait)*time.Second + time.Minute
+	if in.Lifecycle != nil {
+		opts.StartToCloseTimeout += time.Duration(in.Lifecycle.GracefulShutdownWaitSecs+in.Lifecycle.ShutdownWaitSecs) * time.Second
+	}
+	var res activities.StopTaskResult
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), acts.StopTask, in).Get(ctx, &res)
+	if err != nil {
+		w.logger.Error("stop task", "task", t.TaskID, "error", err)
+		return
+	}
+	for _, s := range res.Steps {
+		t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: StatusKilling, Message: s})
+	}
+}
+
+// taskExited records how the active task ended and decides what is next.
+func (w *instance) taskExited(ctx workflow.Context, r activities.WaitTaskResult, stopping stopReason, stopMsg string) {
+	switch {
+	case stopping == stopKill:
+		w.event(ctx, StatusKilled, stopMsg)
+	case stopping == stopRestart:
+		w.event(ctx, StatusKilled, stopMsg)
+	case stopping == stopUnhealthy:
+		w.event(ctx, StatusFailed, stopMsg)
+	case r.Lost:
+		w.event(ctx, StatusLost, r.Reason)
+	case r.ExitCode == 0:
+		w.event(ctx, StatusFinished, "Task finished")
+	default:
+		msg := fmt.Sprintf("Exited with status %d", r.ExitCode)
+		if r.OOMKilled {
+			msg = "OOM killed"
+		} else if r.Reason != "" {
+			msg += ": " + r.Reason
+		}
+		w.event(ctx, StatusFailed, msg)
+	}
+	w.ended(ctx, stopping)
+}
+
+// ended moves the active task to Inactive and applies the restart rules of
+// SPEC §4; stopped says why the workflow stopped it, if it did.
+func (w *instance) ended(ctx workflow.Context, stopped stopReason) {
+	t := w.st.Active
+	status := t.Status
+	if status == StatusFailed {
+		w.st.FailureCount++
+		t.FailureCount = w.st.FailureCount
+	}
+
+	// Flapping: a task that ran under the threshold and was not stopped by
+	// a user makes its successor wait.
+	var ran time.Duration
+	if started := startedAt(t); started > 0 {
+		ran = time.Duration(w.now(ctx)-started) * time.Millisecond
+	}
+	userStopped := stopped == stopKill || stopped == stopRestart
+	if !userStopped && ran < w.in.Policy.FlappingThreshold {
+		w.st.Flaps++
+	} else {
+		w.st.Flaps = 0
+	}
+
+	if w.st.Watch != nil && w.st.WatchTask == t.TaskID {
+		req := *w.st.Watch
+		w.st.Watch, w.st.WatchTask = nil, ""
+		w.reply(ctx, req, OutcomeFailed, fmt.Sprintf("task %s ended %s", t.TaskID, status))
+	}
+
+	// Keep the container of the newest ended task for logs; remove the one before.
+	if n := len(w.st.Inactive); n > 0 && w.st.Inactive[n-1].ContainerID != "" {
+		prev := w.st.Inactive[n-1].TaskID
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, shortActivity), acts.RemoveTask, prev).Get(ctx, nil); err != nil {
+			w.logger.Warn("remove ended task's container", "task", prev, "error", err)
+		}
+	}
+	w.st.Inactive = append(w.st.Inactive, *t)
+	if len(w.st.Inactive) > keepInactive {
+		w.st.Inactive = w.st.Inactive[len(w.st.Inactive)-keepInactive:]
+	}
+	w.st.Active = nil
+	w.st.RunningSinceMs = 0
+
+	switch {
+	case stopped == stopKill:
+		// A user kill never restarts.
+		w.st.Done = true
+	case stopped == stopRestart, w.in.Job.Service, status == StatusLost:
+		// A user restart always restarts; services always restart; LOST is not a failure.
+		w.st.Restarts++
+	case status == StatusFinished:
+		w.st.Done = true
+	case status == StatusFailed:
+		if limit := w.in.Job.MaxTaskFailures; limit < 0 || w.st.FailureCount < limit {
+			w.st.Restarts++
+		} else {
+			w.st.Done = true
+		}
+	}
+}
+
+// reply answers a request by signal to the workflow that asked.
+func (w *instance) reply(ctx workflow.Context, req InstanceRequest, outcome, msg string) {
+	if req.ReplyTo == "" {
+		return
+	}
+	r := InstanceReply{Key: req.Key, Instance: w.in.Instance, Outcome: outcome, Message: msg}
+	if w.st.Active != nil {
+		r.TaskID = w.st.Active.TaskID
+	} else if n := len(w.st.Inactive); n > 0 {
+		r.TaskID = w.st.Inactive[n-1].TaskID
+	}
+	err := workflow.SignalExternalWorkflow(ctx, req.ReplyTo, "", SignalInstanceReply, r).Get(ctx, nil)
+	if err != nil {
+		// The requester is gone; nobody waits for the answer.
+		w.logger.Warn("reply to requester", "to", req.ReplyTo, "key", req.Key, "error", err)
+	}
+}
+
+// startedAt is when the task's container started (its STARTING event), or 0.
+func startedAt(t *TaskInfo) int64 {
+	for _, e := range t.TaskEvents {
+		if e.Status == StatusStarting {
+			return e.Timestamp
+		}
+	}
+	return 0
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// rootCause is the innermost message of an activity error.
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}

@@ -1,0 +1,399 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/borealis-dev/borealis/config"
+)
+
+// JobInput starts (or continues) a job's workflow.
+type JobInput struct {
+	Job    config.Job    `json:"job"`
+	Policy RestartPolicy `json:"policy"`
+	// State is carried across continue-as-new; nil on the first run.
+	State *JobState `json:"state,omitempty"`
+}
+
+// JobState is the job record: which instances exist and which config each runs.
+type JobState struct {
+	// Configs holds each config version in use; "" is the job's first.
+	Configs map[string]config.Job `json:"configs"`
+	// Instances lists the job's instances in id order.
+	Instances []InstanceRef `json:"instances"`
+	// Seq numbers the requests this job sends, for unique request keys.
+	Seq int `json:"seq"`
+	// Started is true once the first instances were started.
+	Started bool `json:"started"`
+}
+
+// InstanceRef is one instance of a job and the config version it runs.
+type InstanceRef struct {
+	ID            int    `json:"id"`
+	ConfigVersion string `json:"config_version,omitempty"`
+}
+
+// JobView is what the job query returns.
+type JobView struct {
+	JobKey    string                `json:"job"`
+	Instances []InstanceRef         `json:"instances"`
+	Configs   map[string]config.Job `json:"configs"`
+	// Busy names the operation in progress ("" when none).
+	Busy string `json:"busy,omitempty"`
+	// Ended is true once every instance was killed (killall).
+	Ended bool `json:"ended,omitempty"`
+}
+
+// InstanceIDs returns the job's instance ids in order.
+func (v JobView) InstanceIDs() []int {
+	ids := make([]int, len(v.Instances))
+	for i, r := range v.Instances {
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// Config returns the config instance id runs.
+func (v JobView) Config(id int) (config.Job, bool) {
+	for _, r := range v.Instances {
+		if r.ID == id {
+			c, ok := v.Configs[r.ConfigVersion]
+			return c, ok
+		}
+	}
+	return config.Job{}, false
+}
+
+// KillRequest names the instances to kill.
+type KillRequest struct {
+	Instances []int `json:"instances"`
+}
+
+// RestartRequest restarts instances (all when Instances is empty), BatchSize
+// at a time, each counted done once its new task is RUNNING for WatchSecs.
+type RestartRequest struct {
+	Instances []int `json:"instances,omitempty"`
+	BatchSize int   `json:"batch_size"`
+	WatchSecs int   `json:"watch_secs"`
+}
+
+// AddRequest adds Count instances running the config of instance From.
+type AddRequest struct {
+	From  int `json:"from"`
+	Count int `json:"count"`
+}
+
+// OpResult is what kill, restart and add answer.
+type OpResult struct {
+	Instances []int          `json:"instances"`
+	Failed    map[int]string `json:"failed,omitempty"`
+}
+
+// Errors the job workflow answers with (Aurora's wording where it has one).
+var (
+	ErrJobUpdating = errors.New("Job is currently updating")
+	ErrJobBusy     = errors.New("Job is busy with another operation")
+)
+
+// JobWorkflow keeps a job's record and its instance workflows: it starts
+// them, kills, restarts and adds instances on request, and answers the job
+// query. Instance workflows outlive its runs (ParentClosePolicy ABANDON).
+func JobWorkflow(ctx workflow.Context, in JobInput) (JobView, error) {
+	j := &job{in: in, logger: workflow.GetLogger(ctx), replies: map[string]InstanceReply{}}
+	if in.State != nil {
+		j.st = *in.State
+	} else {
+		j.st = JobState{Configs: map[string]config.Job{"": in.Job}}
+		for i := 0; i < in.Job.Instances; i++ {
+			j.st.Instances = append(j.st.Instances, InstanceRef{ID: i})
+		}
+	}
+	j.in.State = nil
+	return j.run(ctx)
+}
+
+type job struct {
+	in      JobInput
+	st      JobState
+	logger  log.Logger
+	busy    string
+	ended   bool
+	replies map[string]InstanceReply
+}
+
+func (j *job) key() string { return j.in.Job.Key() }
+
+func (j *job) run(ctx workflow.Context) (JobView, error) {
+	if err := j.registerHandlers(ctx); err != nil {
+		return j.view(), err
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		ch := workflow.GetSignalChannel(ctx, SignalInstanceReply)
+		for {
+			var r InstanceReply
+			ch.Receive(ctx, &r)
+			j.replies[r.Key] = r
+		}
+	})
+	if !j.st.Started {
+		if err := j.startInstances(ctx, j.ids()); err != nil {
+			return j.view(), err
+		}
+		j.st.Started = true
+	}
+	err := workflow.Await(ctx, func() bool {
+		return j.ended || workflow.GetInfo(ctx).GetCurrentHistoryLength() > historyLimit
+	})
+	if err != nil {
+		return j.view(), err
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return j.view(), err
+	}
+	if j.ended {
+		return j.view(), nil
+	}
+	in := j.in
+	st := j.st
+	in.State = &st
+	return j.view(), workflow.NewContinueAsNewError(ctx, JobWorkflowName, in)
+}
+
+func (j *job) view() JobView {
+	return JobView{JobKey: j.key(), Instances: j.st.Instances, Configs: j.st.Configs, Busy: j.busy, Ended: j.ended}
+}
+
+func (j *job) ids() []int { return j.view().InstanceIDs() }
+
+// instance returns the index of instance id in the record, or -1.
+func (j *job) instance(id int) int {
+	return slices.IndexFunc(j.st.Instances, func(r InstanceRef) bool { return r.ID == id })
+}
+
+func (j *job) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryJob, func() (JobView, error) { return j.view(), nil }); err != nil {
+		return err
+	}
+	handlers := []struct {
+		name     string
+		handler  any
+		validate any
+	}{
+		{UpdateKill, j.kill, func(r KillRequest) error { return j.validateInstances(r.Instances, false) }},
+		{UpdateKillAll, j.killAll, func() error { return j.validateFree() }},
+		{UpdateRestart, j.restart, func(r RestartRequest) error {
+			if r.BatchSize < 1 {
+				return fmt.Errorf("batch size must be > 0, got %d", r.BatchSize)
+			}
+			if r.WatchSecs < 0 {
+				return fmt.Errorf("watch secs must be ≥ 0, got %d", r.WatchSecs)
+			}
+			return j.validateInstances(r.Instances, true)
+		}},
+		{UpdateAdd, j.add, func(r AddRequest) error {
+			if r.Count < 1 {
+				return fmt.Errorf("count must be > 0, got %d", r.Count)
+			}
+			return j.validateInstances([]int{r.From}, false)
+		}},
+	}
+	for _, h := range handlers {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validate}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateFree refuses an operation while another runs or the job has ended.
+func (j *job) validateFree() error {
+	switch {
+	case j.ended:
+		return errors.New("job has been killed")
+	case j.busy == "update":
+		return ErrJobUpdating
+	case j.busy != "":
+		return fmt.Errorf("%w: %s", ErrJobBusy, j.busy)
+	}
+	return nil
+}
+
+// validateInstances checks the job is free and every id exists; empty ids
+// are allowed only when emptyMeansAll.
+func (j *job) validateInstances(ids []int, emptyMeansAll bool) error {
+	if err := j.validateFree(); err != nil {
+		return err
+	}
+	if len(ids) == 0 && !emptyMeansAll {
+		return errors.New("no instances given")
+	}
+	var missing []string
+	for _, id := range ids {
+		if j.instance(id) < 0 {
+			missing = append(missing, strconv.Itoa(id))
+		}
+	}
+	if len(missing) > 0 {
+		return temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("job %s has no instance %v", j.key(), missing), "UnknownInstance", nil)
+	}
+	return nil
+}
+
+// startInstances starts the instance workflows of ids.
+func (j *job) startInstances(ctx workflow.Context, ids []int) error {
+	var futures []workflow.ChildWorkflowFuture
+	for _, id := range ids {
+		version := j.st.Instances[j.instance(id)].ConfigVersion
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:            InstanceWorkflowID(j.key(), id),
+			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			StaticSummary:         fmt.Sprintf("instance %d of %s", id, j.key()),
+			TypedSearchAttributes: temporal.NewSearchAttributes(JobKeyAttribute.ValueSet(j.key())),
+		})
+		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, InstanceWorkflowName, InstanceInput{
+			JobKey: j.key(), Instance: id, Job: j.st.Configs[version], ConfigVersion: version, Policy: j.in.Policy,
+		}))
+	}
+	var errs []error
+	for i, f := range futures {
+		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+			errs = append(errs, fmt.Errorf("start instance %d: %w", ids[i], err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// request sends one request to each instance and waits for every answer.
+func (j *job) request(ctx workflow.Context, ids []int, kind RequestKind, watchSecs int) ([]InstanceReply, error) {
+	j.st.Seq++
+	me := workflow.GetInfo(ctx).WorkflowExecution.ID
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		key := fmt.Sprintf("%s/%s/%d/%d", me, kind, j.st.Seq, id)
+		keys[i] = key
+		req := InstanceRequest{Key: key, Kind: kind, ReplyTo: me, WatchSecs: watchSecs}
+		err := workflow.SignalExternalWorkflow(ctx, InstanceWorkflowID(j.key(), id), "", SignalInstanceRequest, req).Get(ctx, nil)
+		if err != nil {
+			// The instance's workflow has ended: nothing runs there to kill or restart.
+			outcome := OutcomeFailed
+			if kind == RequestKill {
+				outcome = OutcomeKilled
+			}
+			j.replies[key] = InstanceReply{Key: key, Instance: id, Outcome: outcome, Message: "instance has ended"}
+		}
+	}
+	err := workflow.Await(ctx, func() bool {
+		for _, k := range keys {
+			if _, ok := j.replies[k]; !ok {
+				return false
+			}
+		}
+		return true
+	})
+	out := make([]InstanceReply, len(ids))
+	for i, k := range keys {
+		out[i] = j.replies[k]
+		out[i].Instance = ids[i]
+		delete(j.replies, k)
+	}
+	return out, err
+}
+
+func (j *job) kill(ctx workflow.Context, r KillRequest) (OpResult, error) {
+	j.busy = "kill"
+	defer func() { j.busy = "" }()
+	replies, err := j.request(ctx, r.Instances, RequestKill, 0)
+	if err != nil {
+		return OpResult{}, err
+	}
+	res := OpResult{Instances: r.Instances}
+	for _, rep := range replies {
+		if rep.Outcome == OutcomeKilled {
+			j.st.Instances = slices.Delete(j.st.Instances, j.instance(rep.Instance), j.instance(rep.Instance)+1)
+		} else {
+			res.failed(rep.Instance, rep.Message)
+		}
+	}
+	j.dropUnusedConfigs()
+	return res, nil
+}
+
+func (j *job) killAll(ctx workflow.Context) (OpResult, error) {
+	res, err := j.kill(ctx, KillRequest{Instances: j.ids()})
+	if err == nil && len(j.st.Instances) == 0 {
+		j.ended = true
+	}
+	return res, err
+}
+
+func (j *job) restart(ctx workflow.Context, r RestartRequest) (OpResult, error) {
+	j.busy = "restart"
+	defer func() { j.busy = "" }()
+	ids := r.Instances
+	if len(ids) == 0 {
+		ids = j.ids()
+	}
+	res := OpResult{Instances: ids}
+	for start := 0; start < len(ids); start += r.BatchSize {
+		batch := ids[start:min(start+r.BatchSize, len(ids))]
+		replies, err := j.request(ctx, batch, RequestRestart, r.WatchSecs)
+		if err != nil {
+			return res, err
+		}
+		for _, rep := range replies {
+			if rep.Outcome != OutcomeRunning {
+				res.failed(rep.Instance, rep.Message)
+			}
+		}
+	}
+	return res, nil
+}
+
+func (j *job) add(ctx workflow.Context, r AddRequest) (OpResult, error) {
+	j.busy = "add"
+	defer func() { j.busy = "" }()
+	version := j.st.Instances[j.instance(r.From)].ConfigVersion
+	next := j.st.Instances[len(j.st.Instances)-1].ID + 1
+	var ids []int
+	for i := 0; i < r.Count; i++ {
+		j.st.Instances = append(j.st.Instances, InstanceRef{ID: next + i, ConfigVersion: version})
+		ids = append(ids, next+i)
+	}
+	return OpResult{Instances: ids}, j.startInstances(ctx, ids)
+}
+
+// dropUnusedConfigs forgets config versions no instance runs.
+func (j *job) dropUnusedConfigs() {
+	used := map[string]bool{"": true}
+	for _, r := range j.st.Instances {
+		used[r.ConfigVersion] = true
+	}
+	//workflowcheck:ignore deleting keys is the same in any order
+	for v := range j.st.Configs {
+		if !used[v] {
+			delete(j.st.Configs, v)
+		}
+	}
+}
+
+func (r *OpResult) failed(id int, msg string) {
+	if r.Failed == nil {
+		r.Failed = map[int]string{}
+	}
+	r.Failed[id] = msg
+}
+
+// Search attributes Borealis sets (SPEC §7).
+var (
+	JobKeyAttribute       = temporal.NewSearchAttributeKeyKeyword("BorealisJobKey")
+	UpdateStatusAttribute = temporal.NewSearchAttributeKeyKeyword("BorealisUpdateStatus")
+)

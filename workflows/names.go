@@ -1,0 +1,57 @@
+package workflows
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Workflow type names as registered with the worker.
+const (
+	JobWorkflowName      = "JobWorkflow"
+	InstanceWorkflowName = "InstanceWorkflow"
+)
+
+// Signal, query and update names.
+const (
+	// SignalInstanceRequest carries an InstanceRequest to an instance workflow.
+	SignalInstanceRequest = "instance-request"
+	// SignalInstanceReply carries an InstanceReply back to the requester.
+	SignalInstanceReply = "instance-reply"
+
+	// QueryInstanceStatus returns an InstanceStatus.
+	QueryInstanceStatus = "status"
+	// QueryJob returns a JobView.
+	QueryJob = "job"
+
+	// UpdateKill kills instances of a job (KillRequest).
+	UpdateKill = "kill"
+	// UpdateKillAll kills every instance and ends the job.
+	UpdateKillAll = "killall"
+	// UpdateRestart restarts instances batch by batch (RestartRequest).
+	UpdateRestart = "restart"
+	// UpdateAdd adds instances copied from one (AddRequest).
+	UpdateAdd = "add"
+)
+
+// JobWorkflowID is the id of a job's workflow: job/<cluster/role/env/name>.
+func JobWorkflowID(jobKey string) string { return "job/" + jobKey }
+
+// InstanceWorkflowID is the id of an instance's workflow: job/<key>/<instance>.
+func InstanceWorkflowID(jobKey string, instance int) string {
+	return "job/" + jobKey + "/" + strconv.Itoa(instance)
+}
+
+// ParseInstanceWorkflowID splits an instance workflow id into job key and instance.
+func ParseInstanceWorkflowID(id string) (string, int, error) {
+	rest, ok := strings.CutPrefix(id, "job/")
+	i := strings.LastIndexByte(rest, '/')
+	if !ok || i < 0 {
+		return "", 0, fmt.Errorf("%q is not an instance workflow id", id)
+	}
+	n, err := strconv.Atoi(rest[i+1:])
+	if err != nil {
+		return "", 0, fmt.Errorf("%q is not an instance workflow id", id)
+	}
+	return rest[:i], n, nil
+}

@@ -1,0 +1,47 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Activity errors that retrying cannot fix (activities.ErrType*).
+var nonRetryable = []string{"InvalidTask", "Conflict"}
+
+// retryForever retries with back-off until the activity succeeds or fails
+// for good: Docker being unreachable is waited out, never a reason to lose a task.
+var retryForever = &temporal.RetryPolicy{
+	InitialInterval:        time.Second,
+	BackoffCoefficient:     2,
+	MaximumInterval:        30 * time.Second,
+	NonRetryableErrorTypes: nonRetryable,
+}
+
+var (
+	// shortActivity is for quick Docker calls (reconcile, remove).
+	shortActivity = workflow.ActivityOptions{
+		StartToCloseTimeout: time.Minute,
+		RetryPolicy:         retryForever,
+	}
+	// startActivity creates and starts a container; StartTask adopts what an
+	// earlier attempt made, so retries are safe.
+	startActivity = workflow.ActivityOptions{
+		StartToCloseTimeout: 2 * time.Minute,
+		RetryPolicy:         retryForever,
+	}
+	// longActivity waits (for an exit, or across many health checks) and
+	// heartbeats; a dead worker is noticed within HeartbeatTimeout.
+	longActivity = workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * 365 * 24 * time.Hour,
+		HeartbeatTimeout:    15 * time.Second,
+		RetryPolicy:         retryForever,
+	}
+	// stopActivity's StartToCloseTimeout is set per task from its lifecycle
+	// waits and finalization_wait.
+	stopActivity = workflow.ActivityOptions{
+		HeartbeatTimeout: 15 * time.Second,
+		RetryPolicy:      retryForever,
+	}
+)

@@ -1,0 +1,144 @@
+package workflows
+
+import (
+	"time"
+
+	"github.com/borealis-dev/borealis/activities"
+	"github.com/borealis-dev/borealis/config"
+)
+
+// TaskStatus is an Aurora task state (SPEC §4).
+type TaskStatus string
+
+// Aurora's task states.
+const (
+	StatusPending    TaskStatus = "PENDING"
+	StatusThrottled  TaskStatus = "THROTTLED"
+	StatusAssigned   TaskStatus = "ASSIGNED"
+	StatusStarting   TaskStatus = "STARTING"
+	StatusRunning    TaskStatus = "RUNNING"
+	StatusFinished   TaskStatus = "FINISHED"
+	StatusFailed     TaskStatus = "FAILED"
+	StatusKilling    TaskStatus = "KILLING"
+	StatusKilled     TaskStatus = "KILLED"
+	StatusLost       TaskStatus = "LOST"
+	StatusRestarting TaskStatus = "RESTARTING"
+)
+
+// Terminal reports whether a task in this state has ended.
+func (s TaskStatus) Terminal() bool {
+	switch s {
+	case StatusFinished, StatusFailed, StatusKilled, StatusLost:
+		return true
+	}
+	return false
+}
+
+// TaskEvent is one state change of a task (timestamps in epoch ms, SPEC §6).
+type TaskEvent struct {
+	Timestamp int64      `json:"timestamp"`
+	Status    TaskStatus `json:"status"`
+	Message   string     `json:"message,omitempty"`
+}
+
+// TaskInfo is one task (one run of an instance, one container).
+type TaskInfo struct {
+	InstanceID    int            `json:"instanceId"`
+	TaskID        string         `json:"taskId"`
+	Status        TaskStatus     `json:"status"`
+	FailureCount  int            `json:"failureCount"`
+	Host          string         `json:"host"`
+	ContainerID   string         `json:"containerId"`
+	AssignedPorts map[string]int `json:"assignedPorts"`
+	TaskEvents    []TaskEvent    `json:"taskEvents"`
+	// Sandbox is the task's host sandbox directory.
+	Sandbox string `json:"sandbox,omitempty"`
+	// ConfigVersion names the job config this task runs (an update's id, or "" for the job's first).
+	ConfigVersion string `json:"configVersion,omitempty"`
+	// Health is the last health-check progress seen by the workflow.
+	Health *activities.HealthProgress `json:"health,omitempty"`
+}
+
+// RestartPolicy is the flapping back-off of SPEC §4.
+type RestartPolicy struct {
+	FlappingThreshold time.Duration `json:"flapping_threshold"`
+	InitialDelay      time.Duration `json:"initial_delay"`
+	MaxDelay          time.Duration `json:"max_delay"`
+}
+
+// DefaultRestartPolicy is Aurora's: 5 min threshold, 30 s first delay, 5 min cap.
+func DefaultRestartPolicy() RestartPolicy {
+	return RestartPolicy{FlappingThreshold: 5 * time.Minute, InitialDelay: 30 * time.Second, MaxDelay: 5 * time.Minute}
+}
+
+// Delay is the THROTTLED wait after the n-th consecutive flap (n ≥ 1).
+func (p RestartPolicy) Delay(n int) time.Duration {
+	d := p.InitialDelay
+	for i := 1; i < n && d < p.MaxDelay; i++ {
+		d *= 2
+	}
+	if d > p.MaxDelay {
+		d = p.MaxDelay
+	}
+	return d
+}
+
+// RequestKind is what an InstanceRequest asks for.
+type RequestKind string
+
+// Instance request kinds.
+const (
+	// RequestKill stops the task for good; the instance workflow ends.
+	RequestKill RequestKind = "kill"
+	// RequestRestart replaces the task by a new one of the same config.
+	RequestRestart RequestKind = "restart"
+	// RequestReplace replaces the task by one of a new config.
+	RequestReplace RequestKind = "replace"
+)
+
+// InstanceRequest asks an instance workflow to act. Key is unique per
+// request (requester, operation, instance, sequence); a key seen before is
+// dropped.
+type InstanceRequest struct {
+	Key  string      `json:"key"`
+	Kind RequestKind `json:"kind"`
+	// ReplyTo is the workflow id to signal the InstanceReply to ("" = none).
+	ReplyTo string `json:"reply_to,omitempty"`
+	// Job is the new config of a replace.
+	Job *config.Job `json:"job,omitempty"`
+	// ConfigVersion names Job (an update id).
+	ConfigVersion string `json:"config_version,omitempty"`
+	// WatchSecs is how long the new task must stay RUNNING to be a success.
+	WatchSecs int `json:"watch_secs,omitempty"`
+}
+
+// Reply outcomes.
+const (
+	// OutcomeKilled: the task was killed; the instance is gone.
+	OutcomeKilled = "KILLED"
+	// OutcomeRunning: the new task stayed RUNNING for the watch time.
+	OutcomeRunning = "RUNNING"
+	// OutcomeFailed: the new task ended or failed before the watch time.
+	OutcomeFailed = "FAILED"
+)
+
+// InstanceReply answers an InstanceRequest.
+type InstanceReply struct {
+	Key      string `json:"key"`
+	Instance int    `json:"instance"`
+	Outcome  string `json:"outcome"`
+	TaskID   string `json:"task_id,omitempty"`
+	Message  string `json:"message,omitempty"`
+}
+
+// InstanceStatus is what the status query of an instance workflow returns.
+type InstanceStatus struct {
+	JobKey       string     `json:"job"`
+	InstanceID   int        `json:"instanceId"`
+	Active       *TaskInfo  `json:"active,omitempty"`
+	Inactive     []TaskInfo `json:"inactive"`
+	FailureCount int        `json:"failureCount"`
+	Restarts     int        `json:"restarts"`
+	// Done is true when the instance will run no more tasks.
+	Done bool `json:"done"`
+}
