@@ -61,6 +61,8 @@ func TestServiceRestartsAfterExit(t *testing.T) {
 	st1, err := e.status(key, 1)
 	require.NoError(t, err)
 	assert.Equal(t, other.TaskID, st1.Active.TaskID)
+
+	e.replay(workflows.InstanceWorkflowID(key, 0), "instance-service-restarts")
 }
 
 func TestNonServiceMaxTaskFailures(t *testing.T) {
@@ -83,6 +85,7 @@ func TestNonServiceMaxTaskFailures(t *testing.T) {
 		assert.Equal(t, workflows.StatusFailed, task.Status)
 	}
 	assert.Equal(t, 3, st.FailureCount)
+	e.replay(workflows.InstanceWorkflowID(key, 0), "instance-max-task-failures")
 }
 
 func TestNonServiceFinishes(t *testing.T) {
@@ -141,6 +144,7 @@ func TestFlappingServiceIsThrottled(t *testing.T) {
 		"Rescheduling flapping task in 2s",
 		"Rescheduling flapping task in 2s",
 	}, waits, "the first task is not throttled; then 1 s doubling, capped")
+	e.replay(workflows.InstanceWorkflowID(key, 0), "instance-flapping")
 }
 
 func TestKillNeverRestarts(t *testing.T) {
@@ -181,6 +185,8 @@ func TestKillNeverRestarts(t *testing.T) {
 	run := e.c.GetWorkflow(context.Background(), workflows.JobWorkflowID(key), "")
 	require.NoError(t, run.Get(context.Background(), &view))
 	assert.True(t, view.Ended)
+	e.replay(workflows.JobWorkflowID(key), "job-kill-killall")
+	e.replay(workflows.InstanceWorkflowID(key, 1), "instance-killed")
 }
 
 func TestRestartReplacesEveryTask(t *testing.T) {
@@ -207,6 +213,8 @@ func TestRestartReplacesEveryTask(t *testing.T) {
 		assert.NotContains(t, statuses(st.Active.TaskEvents), workflows.StatusThrottled)
 		assert.Equal(t, workflows.StatusKilled, st.Inactive[len(st.Inactive)-1].Status)
 	}
+	e.replay(workflows.JobWorkflowID(key), "job-restart")
+	e.replay(workflows.InstanceWorkflowID(key, 0), "instance-restarted")
 }
 
 func TestAddCopiesAnInstance(t *testing.T) {
@@ -220,6 +228,7 @@ func TestAddCopiesAnInstance(t *testing.T) {
 	assert.Equal(t, []int{1, 2}, res.Instances)
 	e.running(key, 1)
 	e.running(key, 2)
+	e.replay(workflows.JobWorkflowID(key), "job-add")
 }
 
 // TestHistoryBoundedAcrossRestarts restarts one service task 200 times and

@@ -96,10 +96,13 @@ type OpResult struct {
 	Failed    map[int]string `json:"failed,omitempty"`
 }
 
-// Errors the job workflow answers with (Aurora's wording where it has one).
+// Errors the job workflow answers with, in Aurora's wording (capitalised,
+// as scripts match them).
 var (
+	//lint:ignore ST1005 Aurora's message, verbatim (SPEC §5)
 	ErrJobUpdating = errors.New("Job is currently updating")
-	ErrJobBusy     = errors.New("Job is busy with another operation")
+	//lint:ignore ST1005 worded like Aurora's messages
+	ErrJobBusy = errors.New("Job is busy with another operation")
 )
 
 // JobWorkflow keeps a job's record and its instance workflows: it starts

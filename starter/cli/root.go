@@ -60,10 +60,22 @@ durable Temporal workflows. It speaks Aurora's client grammar:
 	a.root = root
 
 	job := &cobra.Command{Use: "job", Short: "Create, inspect and control jobs"}
-	job.AddCommand(newJobInspectCommand(a))
+	job.AddCommand(
+		newJobCreateCommand(a),
+		newJobStatusCommand(a),
+		newJobListCommand(a),
+		newJobKillCommand(a),
+		newJobKillAllCommand(a),
+		newJobRestartCommand(a),
+		newJobAddCommand(a),
+		newJobEndpointsCommand(a),
+		newJobInspectCommand(a),
+	)
+	task := &cobra.Command{Use: "task", Short: "Run commands in, open shells in and read logs of tasks"}
+	task.AddCommand(newTaskRunCommand(a), newTaskSSHCommand(a), newTaskLogsCommand(a))
 	cfg := &cobra.Command{Use: "config", Short: "Borealis's own settings"}
 	cfg.AddCommand(newConfigShowCommand(a))
-	root.AddCommand(job, cfg)
+	root.AddCommand(job, task, cfg)
 	for _, c := range root.Commands() {
 		c.RunE = runGroup
 	}

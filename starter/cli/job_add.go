@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/spf13/cobra"
+
+	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/workflows"
+)
+
+func newJobAddCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "add KEY/INSTANCE COUNT",
+		Short:   "Add COUNT instances running the config of one instance",
+		Example: `  borealis job add devcluster/www-data/prod/hello/0 2`,
+		Args:    exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runJobAdd(cmd.Context(), a, args[0], args[1])
+		},
+	}
+	return cmd
+}
+
+func runJobAdd(ctx context.Context, a *app, spec, countArg string) error {
+	key, ids, err := jobkey.ParseInstanceSpec(spec)
+	if err != nil {
+		return withCode(ExitInvalidParameter, err)
+	}
+	if len(ids) != 1 {
+		return errorf(ExitInvalidParameter, "job add %s: name exactly one instance to copy (KEY/INSTANCE)", spec)
+	}
+	count, err := strconv.Atoi(countArg)
+	if err != nil || count < 1 {
+		return errorf(ExitInvalidParameter, "job add: COUNT %q: want a number > 0", countArg)
+	}
+	tc, err := a.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	var res workflows.OpResult
+	req := workflows.AddRequest{From: ids[0], Count: count}
+	if err := tc.updateJob(ctx, key.String(), workflows.UpdateAdd, &res, req); err != nil {
+		return err
+	}
+	a.printWebUI(tc.st, workflows.JobWorkflowID(key.String()), false)
+	return reportOp(a.out, "Added", key.String(), res)
+}

@@ -1,0 +1,176 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/borealis-dev/borealis/workflows"
+)
+
+// pollInterval is how often --wait-until asks the instances for their status.
+const pollInterval = 500 * time.Millisecond
+
+type jobCreateOptions struct {
+	jobConfigFlags
+	waitUntil string
+	timeout   time.Duration
+}
+
+func newJobCreateCommand(a *app) *cobra.Command {
+	var o jobCreateOptions
+	cmd := &cobra.Command{
+		Use:   "create KEY CONFIG",
+		Short: "Create a job from a config file and start its instances",
+		Example: `  borealis job create devcluster/www-data/prod/hello examples/jobs/hello_world.aurora
+  borealis job create devcluster/www-data/prod/hello examples/jobs/hello_world.yaml --wait-until RUNNING --timeout 2m`,
+		Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runJobCreate(cmd.Context(), a, o, args[0], args[1])
+		},
+	}
+	o.add(cmd)
+	cmd.Flags().StringVar(&o.waitUntil, "wait-until", "", "wait until every instance is PENDING, RUNNING or FINISHED")
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "give up waiting after this long (exit 9); 0 waits forever")
+	return cmd
+}
+
+func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path string) error {
+	state := strings.ToUpper(o.waitUntil)
+	switch workflows.TaskStatus(state) {
+	case "", workflows.StatusPending, workflows.StatusRunning, workflows.StatusFinished:
+	default:
+		return errorf(ExitInvalidParameter, "--wait-until %q: want PENDING, RUNNING or FINISHED", o.waitUntil)
+	}
+	job, err := o.loadJob(keyArg, path)
+	if err != nil {
+		return err
+	}
+	tc, err := a.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+
+	key := job.Key()
+	st := tc.st
+	id := workflows.JobWorkflowID(key)
+	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       id,
+		TaskQueue:                                st.Temporal.TaskQueue,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.JobKeyAttribute.ValueSet(key)),
+		StaticSummary:                            fmt.Sprintf("job %s: %d instances", key, job.Instances),
+	}, workflows.JobWorkflowName, workflows.JobInput{
+		Job: *job,
+		Policy: workflows.RestartPolicy{
+			FlappingThreshold: st.Flapping.Threshold,
+			InitialDelay:      st.Flapping.InitialDelay,
+			MaxDelay:          st.Flapping.MaxDelay,
+		},
+	})
+	var exists *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &exists) {
+		return errorf(ExitCommandFailure, "job %s already exists", key)
+	}
+	if err != nil {
+		return tc.temporalError(err, "create job "+key)
+	}
+	fmt.Fprintf(a.out, "Job create succeeded: %s (%d instances)\n", key, job.Instances)
+	a.printWebUI(st, id, false)
+	a.warnNoWorker(ctx, tc, a.err)
+	if state == "" {
+		return nil
+	}
+	if err := waitForJob(ctx, tc, key, workflows.TaskStatus(state), o.timeout); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.out, "Every instance of %s reached %s\n", key, state)
+	return nil
+}
+
+// waitForJob polls the job's instances until every one reached state
+// (SPEC §6 --wait-until), the timeout passed (exit 9) or state can no
+// longer be reached (exit 4). Like Aurora, RUNNING is also reached by an
+// instance that has finished for good.
+func waitForJob(ctx context.Context, tc *temporalConn, key string, state workflows.TaskStatus, timeout time.Duration) error {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	ticker := time.NewTicker(pollInterval)
+	defer ticker.Stop()
+	var last error
+	for {
+		snap, err := tc.snapshot(ctx, key, snapshotOptions{})
+		if err == nil {
+			done, err := reached(snap, state)
+			if err != nil || done {
+				return err
+			}
+			last = fmt.Errorf("%s", describeWait(snap, state))
+		} else {
+			// The workflows may not answer yet; try again until the timeout.
+			last = err
+		}
+		select {
+		case <-ctx.Done():
+			return errorf(ExitTimeout, "timed out after %s waiting for %s to reach %s: %v", timeout, key, state, last)
+		case <-ticker.C:
+		}
+	}
+}
+
+// reached reports whether every instance reached state, and an error when
+// one never will.
+func reached(snap *jobSnapshot, state workflows.TaskStatus) (bool, error) {
+	for _, s := range snap.instances {
+		last := latestTask(s)
+		switch state {
+		case workflows.StatusPending:
+			if s.Active == nil && !s.Done {
+				return false, nil
+			}
+		case workflows.StatusRunning:
+			if s.Done {
+				continue
+			}
+			if s.Active == nil || s.Active.Status != workflows.StatusRunning {
+				return false, nil
+			}
+		case workflows.StatusFinished:
+			if !s.Done {
+				return false, nil
+			}
+			if last != nil && last.Status != workflows.StatusFinished {
+				return false, errorf(ExitCommandFailure, "instance %d of %s ended %s, not FINISHED", s.InstanceID, snap.key, last.Status)
+			}
+		}
+	}
+	return true, nil
+}
+
+// describeWait says which instances are not there yet.
+func describeWait(snap *jobSnapshot, state workflows.TaskStatus) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "not %s yet:", state)
+	for _, s := range snap.instances {
+		status := workflows.TaskStatus("none")
+		if t := latestTask(s); t != nil {
+			status = t.Status
+		}
+		fmt.Fprintf(&b, " %d=%s", s.InstanceID, status)
+	}
+	return b.String()
+}

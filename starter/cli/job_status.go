@@ -1,0 +1,260 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/converter"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/borealis-dev/borealis/activities"
+	"github.com/borealis-dev/borealis/health"
+	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/workflows"
+)
+
+type jobStatusOptions struct {
+	writeJSON bool
+}
+
+func newJobStatusCommand(a *app) *cobra.Command {
+	var o jobStatusOptions
+	cmd := &cobra.Command{
+		Use:   "status KEY",
+		Short: "Show the active and recent tasks of a job",
+		Example: `  borealis job status devcluster/www-data/prod/hello
+  borealis job status devcluster/www-data/prod/hello --write-json | jq '.[0].active[].status'`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runJobStatus(cmd.Context(), a, o, args[0])
+		},
+	}
+	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print JSON (SPEC §6 shape)")
+	return cmd
+}
+
+// statusJSON is one job of `job status --write-json` (SPEC §6).
+type statusJSON struct {
+	Job      string     `json:"job"`
+	Active   []taskJSON `json:"active"`
+	Inactive []taskJSON `json:"inactive"`
+}
+
+// taskJSON is a task as `job status --write-json` prints it: exactly the
+// fields of SPEC §6.
+type taskJSON struct {
+	InstanceID    int             `json:"instanceId"`
+	TaskID        string          `json:"taskId"`
+	Status        string          `json:"status"`
+	FailureCount  int             `json:"failureCount"`
+	Host          string          `json:"host"`
+	ContainerID   string          `json:"containerId"`
+	AssignedPorts map[string]int  `json:"assignedPorts"`
+	TaskEvents    []taskEventJSON `json:"taskEvents"`
+}
+
+type taskEventJSON struct {
+	Timestamp int64  `json:"timestamp"`
+	Status    string `json:"status"`
+	Message   string `json:"message"`
+}
+
+func toTaskJSON(t workflows.TaskInfo) taskJSON {
+	out := taskJSON{
+		InstanceID:    t.InstanceID,
+		TaskID:        t.TaskID,
+		Status:        string(t.Status),
+		FailureCount:  t.FailureCount,
+		Host:          t.Host,
+		ContainerID:   t.ContainerID,
+		AssignedPorts: map[string]int{},
+		TaskEvents:    make([]taskEventJSON, 0, len(t.TaskEvents)),
+	}
+	for name, port := range t.AssignedPorts {
+		out.AssignedPorts[name] = port
+	}
+	for _, e := range t.TaskEvents {
+		out.TaskEvents = append(out.TaskEvents, taskEventJSON{Timestamp: e.Timestamp, Status: string(e.Status), Message: e.Message})
+	}
+	return out
+}
+
+func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, keyArg string) error {
+	key, err := jobkey.Parse(keyArg)
+	if err != nil {
+		return withCode(ExitInvalidParameter, err)
+	}
+	tc, err := a.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	snap, err := tc.snapshot(ctx, key.String(), snapshotOptions{ended: true})
+	if err != nil {
+		return err
+	}
+	a.printWebUI(tc.st, workflows.JobWorkflowID(snap.key), o.writeJSON)
+	if o.writeJSON {
+		out := statusJSON{Job: snap.key, Active: []taskJSON{}, Inactive: []taskJSON{}}
+		for _, s := range snap.instances {
+			if s.Active != nil {
+				out.Active = append(out.Active, toTaskJSON(*s.Active))
+			}
+			for _, t := range s.Inactive {
+				out.Inactive = append(out.Inactive, toTaskJSON(t))
+			}
+		}
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode([]statusJSON{out})
+	}
+	live := tc.liveHealth(ctx, snap)
+	return printStatus(a.out, snap, live, time.Now())
+}
+
+// liveHealth reads the health progress of each running task from its
+// WatchHealth activity's last heartbeat, which is fresher than what the
+// workflow recorded and adds nothing to any history. Failures are ignored:
+// the workflow's record is the fallback.
+func (tc *temporalConn) liveHealth(ctx context.Context, snap *jobSnapshot) map[int]*activities.HealthProgress {
+	out := make([]*activities.HealthProgress, len(snap.instances))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(queryParallelism)
+	dc := converter.GetDefaultDataConverter()
+	for i, s := range snap.instances {
+		if s.Active == nil {
+			continue
+		}
+		g.Go(func() error {
+			desc, err := tc.DescribeWorkflow(gctx, workflows.InstanceWorkflowID(snap.key, s.InstanceID), "")
+			if err != nil {
+				return nil
+			}
+			for _, pa := range desc.RawResponse.GetPendingActivities() {
+				if pa.GetActivityType().GetName() != "WatchHealth" || pa.GetHeartbeatDetails() == nil {
+					continue
+				}
+				var p activities.HealthProgress
+				if dc.FromPayloads(pa.GetHeartbeatDetails(), &p) == nil {
+					out[i] = &p
+				}
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	m := map[int]*activities.HealthProgress{}
+	for i, p := range out {
+		if p != nil {
+			m[snap.instances[i].InstanceID] = p
+		}
+	}
+	return m
+}
+
+// printStatus prints one row per instance: its active task, or its newest
+// ended one when it has none.
+func printStatus(w io.Writer, snap *jobSnapshot, live map[int]*activities.HealthProgress, now time.Time) error {
+	active := 0
+	for _, s := range snap.instances {
+		if s.Active != nil {
+			active++
+		}
+	}
+	fmt.Fprintf(w, "Job %s: %d active of %d instances", snap.key, active, len(snap.view.Instances))
+	if snap.view.Ended {
+		fmt.Fprint(w, " (killed)")
+	}
+	if snap.view.Busy != "" {
+		fmt.Fprintf(w, " (%s in progress)", snap.view.Busy)
+	}
+	fmt.Fprintln(w)
+	if len(snap.instances) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "INSTANCE\tTASK\tSTATUS\tSINCE\tPORTS\tRESTARTS\tFAILURES\tHEALTH\tSNOOZED")
+	for _, s := range snap.instances {
+		t := latestTask(s)
+		if t == nil {
+			fmt.Fprintf(tw, "%d\t-\t-\t-\t-\t%d\t%d\t-\t-\n", s.InstanceID, s.Restarts, s.FailureCount)
+			continue
+		}
+		status, healthText, snoozed := string(t.Status)+" (ended)", "-", "-"
+		if s.Active != nil {
+			progress := t.Health
+			if p, ok := live[s.InstanceID]; ok {
+				progress = p
+			}
+			var on bool
+			status = string(t.Status)
+			healthText, on = describeHealth(progress)
+			snoozed = yesNo(on || (t.Sandbox != "" && health.Snoozed(t.Sandbox)))
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.InstanceID, t.TaskID, status,
+			since(t, now), hostPorts(t), s.Restarts, s.FailureCount, healthText, snoozed)
+	}
+	return tw.Flush()
+}
+
+// since is when the task's last event happened and how long ago.
+func since(t *workflows.TaskInfo, now time.Time) string {
+	if len(t.TaskEvents) == 0 {
+		return "-"
+	}
+	at := time.UnixMilli(t.TaskEvents[len(t.TaskEvents)-1].Timestamp)
+	return fmt.Sprintf("%s (%s ago)", at.Format(time.DateTime), now.Sub(at).Round(time.Second))
+}
+
+// hostPorts lists host:port for every named port, by name.
+func hostPorts(t *workflows.TaskInfo) string {
+	if len(t.AssignedPorts) == 0 {
+		return "-"
+	}
+	names := make([]string, 0, len(t.AssignedPorts))
+	for n := range t.AssignedPorts {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s=%s:%d", n, t.Host, t.AssignedPorts[n])
+	}
+	return strings.Join(parts, ",")
+}
+
+// describeHealth is the newest check's result, and whether it was snoozed.
+func describeHealth(p *activities.HealthProgress) (string, bool) {
+	if p == nil {
+		return "-", false
+	}
+	last, ok := p.History.Last()
+	if !ok {
+		if p.Counter.Status != "" {
+			return string(p.Counter.Status), false
+		}
+		return "-", false
+	}
+	text := "ok"
+	switch {
+	case last.Snoozed:
+		text = "snoozed"
+	case !last.Healthy:
+		text = "failed: " + last.Reason
+	}
+	return fmt.Sprintf("%s (%d/%d failed)", text, p.History.TotalFailures, p.History.Total), last.Snoozed
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
