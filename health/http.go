@@ -93,7 +93,7 @@ func (h *HTTPChecker) Check(ctx context.Context) Outcome {
 		return Outcome{Reason: err.Error()}
 	}
 	got := strings.TrimSpace(body)
-	if h.ExpectedResponse != "" && strings.ToLower(got) != strings.ToLower(h.ExpectedResponse) {
+	if h.ExpectedResponse != "" && !strings.EqualFold(got, h.ExpectedResponse) {
 		return Outcome{Reason: fmt.Sprintf("Response differs from expected response (expected %q, got %q)",
 			h.ExpectedResponse, shorten(got, maxQuotedBody))}
 	}

@@ -167,4 +167,3 @@ func (e *env) update(key, name string, arg any, result any) error {
 
 // dockerrunRemoveAll removes a container as if someone ran docker rm -f.
 var dockerrunRemoveAll = dockerrun.RemoveOptions{Sandbox: true}
-
