@@ -173,6 +173,7 @@ func TestKillNeverRestarts(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, v.Get(&view))
 	assert.Equal(t, []int{0}, view.InstanceIDs())
+	assert.Equal(t, []int{1}, view.Killed)
 
 	// Unknown instances are refused by the validator, leaving no trace.
 	err = e.update(key, workflows.UpdateKill, workflows.KillRequest{Instances: []int{7}}, &res)

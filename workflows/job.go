@@ -28,6 +28,9 @@ type JobState struct {
 	Configs map[string]config.Job `json:"configs"`
 	// Instances lists the job's instances in id order.
 	Instances []InstanceRef `json:"instances"`
+	// Killed lists the instances killed so far, oldest first; their ids are
+	// not given out again, so each id names one instance workflow's history.
+	Killed []int `json:"killed,omitempty"`
 	// Seq numbers the requests this job sends, for unique request keys.
 	Seq int `json:"seq"`
 	// Started is true once the first instances were started.
@@ -45,9 +48,11 @@ type JobView struct {
 	JobKey    string                `json:"job"`
 	Instances []InstanceRef         `json:"instances"`
 	Configs   map[string]config.Job `json:"configs"`
+	// Killed lists the instances killed so far.
+	Killed []int `json:"killed,omitempty"`
 	// Busy names the operation in progress ("" when none).
 	Busy string `json:"busy,omitempty"`
-	// Ended is true once every instance was killed (killall).
+	// Ended is true once every instance was killed.
 	Ended bool `json:"ended,omitempty"`
 }
 
@@ -170,7 +175,7 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 }
 
 func (j *job) view() JobView {
-	return JobView{JobKey: j.key(), Instances: j.st.Instances, Configs: j.st.Configs, Busy: j.busy, Ended: j.ended}
+	return JobView{JobKey: j.key(), Instances: j.st.Instances, Configs: j.st.Configs, Killed: j.st.Killed, Busy: j.busy, Ended: j.ended}
 }
 
 func (j *job) ids() []int { return j.view().InstanceIDs() }
@@ -268,7 +273,14 @@ func (j *job) startInstances(ctx workflow.Context, ids []int) error {
 	}
 	var errs []error
 	for i, f := range futures {
-		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		err := f.GetChildWorkflowExecution().Get(ctx, nil)
+		var running *temporal.ChildWorkflowExecutionAlreadyStartedError
+		switch {
+		case errors.As(err, &running):
+			// Left running by an earlier job workflow that was terminated by
+			// hand: it owns its containers still, so it is adopted as it is.
+			j.logger.Warn("instance workflow already running; adopted", "instance", ids[i])
+		case err != nil:
 			errs = append(errs, fmt.Errorf("start instance %d: %w", ids[i], err))
 		}
 	}
@@ -322,20 +334,19 @@ func (j *job) kill(ctx workflow.Context, r KillRequest) (OpResult, error) {
 	for _, rep := range replies {
 		if rep.Outcome == OutcomeKilled {
 			j.st.Instances = slices.Delete(j.st.Instances, j.instance(rep.Instance), j.instance(rep.Instance)+1)
+			j.st.Killed = append(j.st.Killed, rep.Instance)
 		} else {
 			res.failed(rep.Instance, rep.Message)
 		}
 	}
 	j.dropUnusedConfigs()
+	// A job without instances is gone, as in Aurora.
+	j.ended = len(j.st.Instances) == 0
 	return res, nil
 }
 
 func (j *job) killAll(ctx workflow.Context) (OpResult, error) {
-	res, err := j.kill(ctx, KillRequest{Instances: j.ids()})
-	if err == nil && len(j.st.Instances) == 0 {
-		j.ended = true
-	}
-	return res, err
+	return j.kill(ctx, KillRequest{Instances: j.ids()})
 }
 
 func (j *job) restart(ctx workflow.Context, r RestartRequest) (OpResult, error) {
@@ -366,6 +377,9 @@ func (j *job) add(ctx workflow.Context, r AddRequest) (OpResult, error) {
 	defer func() { j.busy = "" }()
 	version := j.st.Instances[j.instance(r.From)].ConfigVersion
 	next := j.st.Instances[len(j.st.Instances)-1].ID + 1
+	for _, id := range j.st.Killed {
+		next = max(next, id+1)
+	}
 	var ids []int
 	for i := 0; i < r.Count; i++ {
 		j.st.Instances = append(j.st.Instances, InstanceRef{ID: next + i, ConfigVersion: version})
