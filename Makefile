@@ -7,7 +7,7 @@ TOOLS := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 FUZZTIME ?= 15s
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build images test unit fuzz lint dev-server dev-server-stop worker demo clean
+.PHONY: all build images test unit fuzz lint dev-server dev-server-stop worker demo demo-stop clean
 
 all: build
 
@@ -62,6 +62,12 @@ worker: build
 ## demo: the seed's hello_world, end to end; safe to run again
 demo: build images dev-server
 	scripts/demo.sh
+
+## demo-stop: kill the demo job, stop the background worker and the dev server
+demo-stop:
+	-$(BIN)/borealis job killall devcluster/www-data/prod/hello
+	scripts/worker-bg.sh stop
+	scripts/dev-server.sh stop
 
 clean:
 	rm -rf $(BIN)
