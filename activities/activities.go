@@ -110,6 +110,15 @@ func heartbeat(ctx context.Context, details ...any) {
 	}
 }
 
+// count adds one to the counter name, tagged key=value, of ctx's activity's
+// metrics handler (package metrics names them); with a plain context it
+// does nothing.
+func count(ctx context.Context, name, key, value string) {
+	if activity.IsActivity(ctx) {
+		activity.GetMetricsHandler(ctx).WithTags(map[string]string{key: value}).Counter(name).Inc(1)
+	}
+}
+
 // whileHeartbeating runs fn in a goroutine and heartbeats (with the
 // details details returns, or none) until it returns. When ctx ends first
 // it still waits for fn, which must honour ctx.

@@ -11,6 +11,7 @@ import (
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/health"
+	"github.com/borealis-dev/borealis/metrics"
 )
 
 // Kinds of [HealthCheckSpec].
@@ -186,6 +187,7 @@ func (w *watcher) run(ctx context.Context) (WatchHealthResult, error) {
 			return w.result(), ctx.Err() // an abandoned check is not counted
 		}
 		w.progress.History.Add(r)
+		count(ctx, metrics.HealthChecks, "result", checkResult(r))
 		before := w.counter.Status()
 		status := w.counter.Record(r.Outcome())
 		w.progress.Counter = w.counter.State()
@@ -201,6 +203,17 @@ func (w *watcher) run(ctx context.Context) (WatchHealthResult, error) {
 		}
 		next = r.Time.Add(w.interval)
 	}
+}
+
+// checkResult is the result tag of a health check's metric.
+func checkResult(r health.CheckResult) string {
+	switch {
+	case r.Snoozed:
+		return "snoozed"
+	case r.Healthy:
+		return "healthy"
+	}
+	return "unhealthy"
 }
 
 // sleepUntil waits until t, heartbeating the progress on every tick.

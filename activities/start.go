@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.temporal.io/sdk/temporal"
@@ -10,6 +11,7 @@ import (
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/metrics"
 	"github.com/borealis-dev/borealis/runner"
 )
 
@@ -102,6 +104,7 @@ func (a *Activities) StartTask(ctx context.Context, in StartTaskInput) (StartTas
 	if !task.DiskEnforced {
 		res.DiskNote = task.DiskReason
 	}
+	count(ctx, metrics.ContainerStarts, "adopted", strconv.FormatBool(task.Adopted))
 	log.Info("task started", "container", task.ContainerID, "adopted", task.Adopted, "ports", task.Ports)
 	return res, nil
 }

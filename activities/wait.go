@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/metrics"
 )
 
 // ReasonVanished is the reason of a task whose container is gone: the task
@@ -29,6 +30,7 @@ func (a *Activities) WaitTask(ctx context.Context, in WaitTaskInput) (WaitTaskRe
 	}
 	if errors.Is(err, dockerrun.ErrNotFound) {
 		log.Warn("task container vanished")
+		count(ctx, metrics.ContainerExits, "outcome", "lost")
 		return WaitTaskResult{Lost: true, Reason: ReasonVanished, EndedAt: time.Now().UnixMilli()}, nil
 	}
 	if err != nil {
@@ -47,6 +49,18 @@ func (a *Activities) WaitTask(ctx context.Context, in WaitTaskInput) (WaitTaskRe
 		log.Warn("task container vanished", "exit_code", st.ExitCode)
 		res.Lost, res.Reason = true, ReasonVanished
 	}
+	count(ctx, metrics.ContainerExits, "outcome", exitOutcome(res))
 	log.Info("task ended", "exit_code", res.ExitCode, "oom_killed", res.OOMKilled, "lost", res.Lost, "reason", res.Reason)
 	return res, nil
+}
+
+// exitOutcome is the outcome tag of a container exit's metric.
+func exitOutcome(res WaitTaskResult) string {
+	switch {
+	case res.Lost:
+		return "lost"
+	case res.OOMKilled:
+		return "oom"
+	}
+	return "exited"
 }

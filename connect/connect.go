@@ -62,6 +62,13 @@ func Temporal(ctx context.Context, st *settings.Settings, logger *slog.Logger) (
 	if err != nil {
 		return nil, err
 	}
+	return Dial(ctx, st, opts)
+}
+
+// Dial dials Temporal with opts, made by [TemporalOptions] from st and then
+// adjusted (a metrics handler, say), and checks it answers, like
+// [Temporal].
+func Dial(ctx context.Context, st *settings.Settings, opts client.Options) (client.Client, error) {
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return nil, fmt.Errorf("%w at %s (namespace %s): %v; start one with `make dev-server` or set %s",

@@ -1,12 +1,15 @@
 // Command borealis-worker runs Borealis's workflows and activities: it polls
 // the task queue on Temporal and runs task containers on the local Docker
-// Engine. It shuts down cleanly on SIGTERM or SIGINT.
+// Engine. It serves the SDK's and Borealis's metrics at /metrics on the
+// worker.metrics_address setting (empty: off). It shuts down cleanly on
+// SIGTERM or SIGINT.
 package main
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"strings"
@@ -20,6 +23,7 @@ import (
 	"github.com/borealis-dev/borealis/config/settings"
 	"github.com/borealis-dev/borealis/connect"
 	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/metrics"
 	"github.com/borealis-dev/borealis/worker/registry"
 )
 
@@ -45,6 +49,13 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
+	reg := metrics.NewRegistry()
+	stopMetrics, err := serveMetrics(st.MetricsAddress, reg, logger)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
+
 	if st.DockerHost != "" {
 		os.Setenv("DOCKER_HOST", st.DockerHost)
 	}
@@ -65,7 +76,12 @@ func run(args []string) error {
 	}
 	defer docker.Close()
 
-	tc, err := connect.Temporal(ctx, st, logger)
+	opts, err := connect.TemporalOptions(st, logger)
+	if err != nil {
+		return err
+	}
+	opts.MetricsHandler = reg.Handler()
+	tc, err := connect.Dial(ctx, st, opts)
 	if err != nil {
 		return err
 	}
@@ -86,6 +102,30 @@ func run(args []string) error {
 	logger.Info("shutting down")
 	w.Stop()
 	return nil
+}
+
+// serveMetrics serves reg at http://addr/metrics until the returned stop is
+// called: after the worker stopped, so that a last scrape sees its drain.
+// With addr "" it serves nothing.
+func serveMetrics(addr string, reg *metrics.Registry, logger *slog.Logger) (stop func(), err error) {
+	if addr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("serve metrics: %w (set %s to another address, or to empty to turn metrics off)",
+			err, settings.EnvName(settings.KeyWorkerMetricsAddr))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		if err := metrics.Serve(ctx, ln, reg); err != nil {
+			logger.Error("metrics server stopped", "error", err)
+		}
+	}()
+	logger.Info("serving metrics", "address", "http://"+ln.Addr().String()+"/metrics")
+	return func() { cancel(); <-served }, nil
 }
 
 func newLogger(level string) *slog.Logger {

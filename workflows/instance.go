@@ -208,11 +208,13 @@ func (w *instance) answerLeftovers(ctx workflow.Context) {
 
 func (w *instance) now(ctx workflow.Context) int64 { return workflow.Now(ctx).UnixMilli() }
 
-// event records a state change of the active task.
+// event records a state change of the active task, and counts it in
+// metrics.TaskTransitions (the SDK's handler skips replays).
 func (w *instance) event(ctx workflow.Context, status TaskStatus, msg string) {
 	t := w.st.Active
 	t.Status = status
 	t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: status, Message: msg})
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"state": string(status)}).Counter("borealis_task_transitions").Inc(1)
 }
 
 // reconcile removes containers of this instance that no task owns, left by a
@@ -386,6 +388,11 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 		TaskID: t.TaskID, Check: check, Until: until, Resume: t.Health,
 	})
 
+	var deadline workflow.Future
+	if w.st.Watch != nil && w.st.WatchTask == t.TaskID && w.st.Watch.HealthyDeadlineSecs > 0 && t.Status != StatusRunning {
+		left := time.Duration(w.st.Watch.HealthyDeadlineSecs)*time.Second - time.Duration(w.now(ctx)-startedAt(t))*time.Millisecond
+		deadline = workflow.NewTimer(taskCtx, max(left, 0))
+	}
 	var watchTimer workflow.Future
 	armWatch := func() {
 		if w.st.Watch == nil || w.st.WatchTask != t.TaskID || t.Status != StatusRunning || watchTimer != nil {
@@ -403,7 +410,7 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 		var exitErr error
 		var healthRes *activities.WatchHealthResult
 		var healthErr error
-		gotRequest, watchDone := false, false
+		gotRequest, watchDone, deadlinePassed := false, false, false
 
 		sel := workflow.NewSelector(ctx)
 		sel.AddFuture(exited, func(f workflow.Future) {
@@ -420,6 +427,9 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 		}
 		if watchTimer != nil {
 			sel.AddFuture(watchTimer, func(workflow.Future) { watchDone = true })
+		}
+		if deadline != nil {
+			sel.AddFuture(deadline, func(workflow.Future) { deadlinePassed = true })
 		}
 		sel.AddReceive(w.requests, func(workflow.ReceiveChannel, bool) { gotRequest = true })
 		sel.Select(ctx)
@@ -457,6 +467,14 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 					w.event(ctx, StatusKilling, stopMsg)
 					w.stopTask(ctx)
 				}
+			}
+
+		case deadlinePassed:
+			deadline = nil
+			if w.st.Watch != nil && w.st.WatchTask == t.TaskID && t.Status != StatusRunning {
+				req := *w.st.Watch
+				w.st.Watch, w.st.WatchTask = nil, ""
+				w.reply(ctx, req, OutcomeFailed, fmt.Sprintf("task %s not RUNNING within healthy_deadline_secs %d", t.TaskID, req.HealthyDeadlineSecs))
 			}
 
 		case watchDone:

@@ -35,6 +35,10 @@ type JobState struct {
 	Seq int `json:"seq"`
 	// Started is true once the first instances were started.
 	Started bool `json:"started"`
+	// Updating is the id of the active update ("" when none).
+	Updating string `json:"updating,omitempty"`
+	// Seen holds the latest record keys handled, to drop duplicates.
+	Seen []string `json:"seen,omitempty"`
 }
 
 // InstanceRef is one instance of a job and the config version it runs.
@@ -50,6 +54,8 @@ type JobView struct {
 	Configs   map[string]config.Job `json:"configs"`
 	// Killed lists the instances killed so far.
 	Killed []int `json:"killed,omitempty"`
+	// Updating is the id of the active update ("" when none).
+	Updating string `json:"updating,omitempty"`
 	// Busy names the operation in progress ("" when none).
 	Busy string `json:"busy,omitempty"`
 	// Ended is true once every instance was killed.
@@ -134,6 +140,11 @@ type job struct {
 	busy    string
 	ended   bool
 	replies map[string]InstanceReply
+	// recording counts record signals being acted on; the run continues
+	// as new only when none is.
+	recording int
+	records   workflow.ReceiveChannel
+	dones     workflow.ReceiveChannel
 }
 
 func (j *job) key() string { return j.in.Job.Key() }
@@ -150,6 +161,22 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 			j.replies[r.Key] = r
 		}
 	})
+	j.records = workflow.GetSignalChannel(ctx, SignalRecord)
+	j.dones = workflow.GetSignalChannel(ctx, SignalUpdateDone)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var r RecordRequest
+			j.records.Receive(ctx, &r)
+			j.record(ctx, r)
+		}
+	})
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var d UpdateDone
+			j.dones.Receive(ctx, &d)
+			j.updateDone(d)
+		}
+	})
 	if !j.st.Started {
 		if err := j.startInstances(ctx, j.ids()); err != nil {
 			return j.view(), err
@@ -162,11 +189,26 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 	if err != nil {
 		return j.view(), err
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && j.recording == 0 }); err != nil {
 		return j.view(), err
 	}
 	if j.ended {
 		return j.view(), nil
+	}
+	// Act on the signals already received, then go on in a new run.
+	for {
+		var r RecordRequest
+		if !j.records.ReceiveAsync(&r) {
+			break
+		}
+		j.record(ctx, r)
+	}
+	for {
+		var d UpdateDone
+		if !j.dones.ReceiveAsync(&d) {
+			break
+		}
+		j.updateDone(d)
 	}
 	in := j.in
 	st := j.st
@@ -175,7 +217,8 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 }
 
 func (j *job) view() JobView {
-	return JobView{JobKey: j.key(), Instances: j.st.Instances, Configs: j.st.Configs, Killed: j.st.Killed, Busy: j.busy, Ended: j.ended}
+	return JobView{JobKey: j.key(), Instances: j.st.Instances, Configs: j.st.Configs, Killed: j.st.Killed,
+		Updating: j.st.Updating, Busy: j.busy, Ended: j.ended}
 }
 
 func (j *job) ids() []int { return j.view().InstanceIDs() }
@@ -205,6 +248,7 @@ func (j *job) registerHandlers(ctx workflow.Context) error {
 			}
 			return j.validateInstances(r.Instances, true)
 		}},
+		{UpdateStartUpdate, j.startUpdate, j.validateUpdate},
 		{UpdateAdd, j.add, func(r AddRequest) error {
 			if r.Count < 1 {
 				return fmt.Errorf("count must be > 0, got %d", r.Count)
@@ -225,8 +269,8 @@ func (j *job) validateFree() error {
 	switch {
 	case j.ended:
 		return errors.New("job has been killed")
-	case j.busy == "update":
-		return ErrJobUpdating
+	case j.st.Updating != "":
+		return fmt.Errorf("%w (update %s)", ErrJobUpdating, j.st.Updating)
 	case j.busy != "":
 		return fmt.Errorf("%w: %s", ErrJobBusy, j.busy)
 	}
@@ -255,36 +299,54 @@ func (j *job) validateInstances(ids []int, emptyMeansAll bool) error {
 	return nil
 }
 
-// startInstances starts the instance workflows of ids.
+// startInstances starts the instance workflows of ids, all at once.
 func (j *job) startInstances(ctx workflow.Context, ids []int) error {
-	var futures []workflow.ChildWorkflowFuture
-	for _, id := range ids {
-		version := j.st.Instances[j.instance(id)].ConfigVersion
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:            InstanceWorkflowID(j.key(), id),
-			ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-			StaticSummary:         fmt.Sprintf("instance %d of %s", id, j.key()),
-			TypedSearchAttributes: temporal.NewSearchAttributes(JobKeyAttribute.ValueSet(j.key())),
-		})
-		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, InstanceWorkflowName, InstanceInput{
-			JobKey: j.key(), Instance: id, Job: j.st.Configs[version], ConfigVersion: version, Policy: j.in.Policy,
-		}))
+	futures := make([]workflow.ChildWorkflowFuture, len(ids))
+	for i, id := range ids {
+		futures[i] = j.launchInstance(ctx, id, nil)
 	}
 	var errs []error
 	for i, f := range futures {
-		err := f.GetChildWorkflowExecution().Get(ctx, nil)
-		var running *temporal.ChildWorkflowExecutionAlreadyStartedError
-		switch {
-		case errors.As(err, &running):
-			// Left running by an earlier job workflow that was terminated by
-			// hand: it owns its containers still, so it is adopted as it is.
-			j.logger.Warn("instance workflow already running; adopted", "instance", ids[i])
-		case err != nil:
-			errs = append(errs, fmt.Errorf("start instance %d: %w", ids[i], err))
+		if err := j.instanceStarted(ctx, ids[i], f); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// startInstance starts one instance workflow, with state carried in when
+// an update adds it (the watch that judges its first task).
+func (j *job) startInstance(ctx workflow.Context, id int, state *InstanceState) error {
+	return j.instanceStarted(ctx, id, j.launchInstance(ctx, id, state))
+}
+
+func (j *job) launchInstance(ctx workflow.Context, id int, state *InstanceState) workflow.ChildWorkflowFuture {
+	version := j.st.Instances[j.instance(id)].ConfigVersion
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            InstanceWorkflowID(j.key(), id),
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		StaticSummary:         fmt.Sprintf("instance %d of %s", id, j.key()),
+		TypedSearchAttributes: temporal.NewSearchAttributes(JobKeyAttribute.ValueSet(j.key())),
+	})
+	return workflow.ExecuteChildWorkflow(cctx, InstanceWorkflowName, InstanceInput{
+		JobKey: j.key(), Instance: id, Job: j.st.Configs[version], ConfigVersion: version, Policy: j.in.Policy, State: state,
+	})
+}
+
+// instanceStarted waits until an instance workflow runs.
+func (j *job) instanceStarted(ctx workflow.Context, id int, f workflow.ChildWorkflowFuture) error {
+	err := f.GetChildWorkflowExecution().Get(ctx, nil)
+	var running *temporal.ChildWorkflowExecutionAlreadyStartedError
+	switch {
+	case errors.As(err, &running):
+		// Left running by an earlier job workflow that was terminated by
+		// hand: it owns its containers still, so it is adopted as it is.
+		j.logger.Warn("instance workflow already running; adopted", "instance", id)
+	case err != nil:
+		return fmt.Errorf("start instance %d: %w", id, err)
+	}
+	return nil
 }
 
 // request sends one request to each instance and waits for every answer.
@@ -386,6 +448,116 @@ func (j *job) add(ctx workflow.Context, r AddRequest) (OpResult, error) {
 		ids = append(ids, next+i)
 	}
 	return OpResult{Instances: ids}, j.startInstances(ctx, ids)
+}
+
+// validateUpdate refuses an update Aurora would refuse.
+func (j *job) validateUpdate(r StartUpdateRequest) error {
+	if err := j.validateFree(); err != nil {
+		return err
+	}
+	switch {
+	case r.UpdateID == "":
+		return errors.New("update id is empty")
+	case r.Job.Key() != j.key():
+		return fmt.Errorf("the config is of job %s, not %s", r.Job.Key(), j.key())
+	case !j.in.Job.Service || !r.Job.Service:
+		return temporal.NewNonRetryableApplicationError("Updates are not supported for non-service tasks.", "NotService", nil)
+	}
+	for _, id := range r.Instances {
+		if id < 0 {
+			return fmt.Errorf("instance %d: must be ≥ 0", id)
+		}
+	}
+	if len(PlanUpdate(j.view(), r.Job, r.Instances)) == 0 {
+		return unchanged()
+	}
+	return nil
+}
+
+// startUpdate starts the update's workflow and marks the job as updating.
+func (j *job) startUpdate(ctx workflow.Context, r StartUpdateRequest) (StartUpdateResult, error) {
+	steps := PlanUpdate(j.view(), r.Job, r.Instances)
+	old := map[string]config.Job{}
+	for _, s := range steps {
+		if s.Action != ActionAdd {
+			old[s.From] = j.st.Configs[s.From]
+		}
+	}
+	j.st.Configs[r.UpdateID] = r.Job
+	j.st.Updating = r.UpdateID
+	id := UpdateWorkflowID(j.key(), r.UpdateID)
+	p := paceOf(r.Job.UpdateConfig)
+	summary := fmt.Sprintf("update %s: %d instances, batch %d", j.key(), len(steps), p.size(0))
+	if p.Queue {
+		summary = fmt.Sprintf("update %s: %d instances, %d at a time", j.key(), len(steps), p.size(0))
+	}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:        id,
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		StaticSummary:     summary,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			JobKeyAttribute.ValueSet(j.key()),
+			UpdateStatusAttribute.ValueSet(string(UpdateRollingForward)),
+		),
+	})
+	f := workflow.ExecuteChildWorkflow(cctx, UpdateWorkflowName, UpdateInput{
+		UpdateID: r.UpdateID, JobKey: j.key(), Job: r.Job, Configs: old, Steps: steps,
+		JobWorkflowID: workflow.GetInfo(ctx).WorkflowExecution.ID,
+	})
+	if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
+		j.st.Updating = ""
+		delete(j.st.Configs, r.UpdateID)
+		return StartUpdateResult{}, fmt.Errorf("start update workflow: %w", err)
+	}
+	return StartUpdateResult{UpdateID: r.UpdateID, WorkflowID: id, Steps: steps}, nil
+}
+
+// record applies what an update did to an instance to the job's record.
+func (j *job) record(ctx workflow.Context, r RecordRequest) {
+	if slices.Contains(j.st.Seen, r.Key) {
+		return
+	}
+	j.st.Seen = append(j.st.Seen, r.Key)
+	if len(j.st.Seen) > keepSeen {
+		j.st.Seen = j.st.Seen[len(j.st.Seen)-keepSeen:]
+	}
+	j.recording++
+	defer func() { j.recording-- }()
+	i := j.instance(r.Instance)
+	switch r.Op {
+	case RecordSet:
+		if i >= 0 {
+			j.st.Instances[i].ConfigVersion = r.Version
+		}
+	case RecordRemove:
+		if i >= 0 {
+			j.st.Instances = slices.Delete(j.st.Instances, i, i+1)
+			j.st.Killed = append(j.st.Killed, r.Instance)
+		}
+	case RecordAdd:
+		if i >= 0 {
+			j.st.Instances[i].ConfigVersion = r.Version
+			return
+		}
+		at, _ := slices.BinarySearchFunc(j.st.Instances, r.Instance, func(ref InstanceRef, id int) int { return ref.ID - id })
+		j.st.Instances = slices.Insert(j.st.Instances, at, InstanceRef{ID: r.Instance, ConfigVersion: r.Version})
+		j.st.Killed = slices.DeleteFunc(j.st.Killed, func(id int) bool { return id == r.Instance })
+		var state *InstanceState
+		if r.Watch != nil {
+			state = &InstanceState{Watch: r.Watch, NoThrottle: true}
+		}
+		if err := j.startInstance(ctx, r.Instance, state); err != nil {
+			j.logger.Error("start added instance", "instance", r.Instance, "error", err)
+		}
+	}
+}
+
+// updateDone clears the job's active update.
+func (j *job) updateDone(d UpdateDone) {
+	if j.st.Updating == d.UpdateID {
+		j.st.Updating = ""
+	}
+	j.dropUnusedConfigs()
 }
 
 // dropUnusedConfigs forgets config versions no instance runs.

@@ -10,6 +10,7 @@ import (
 const (
 	JobWorkflowName      = "JobWorkflow"
 	InstanceWorkflowName = "InstanceWorkflow"
+	UpdateWorkflowName   = "UpdateWorkflow"
 )
 
 // Signal, query and update names.
@@ -32,7 +33,28 @@ const (
 	UpdateRestart = "restart"
 	// UpdateAdd adds instances copied from one (AddRequest).
 	UpdateAdd = "add"
+	// UpdateStartUpdate starts a job update (StartUpdateRequest).
+	UpdateStartUpdate = "start-update"
+
+	// SignalRecord carries a RecordRequest from an update to its job.
+	SignalRecord = "record"
+	// SignalUpdateDone carries an UpdateDone from an update to its job.
+	SignalUpdateDone = "update-done"
+
+	// QueryUpdateInfo returns an update's UpdateInfo.
+	QueryUpdateInfo = "info"
+	// Operations on an update workflow (Temporal updates, no arguments).
+	UpdatePause    = "pause"
+	UpdateResume   = "resume"
+	UpdateAbort    = "abort"
+	UpdateRollback = "rollback"
+	UpdatePulse    = "pulse"
 )
+
+// UpdateWorkflowID is the id of one update of a job: update/<key>/<update id>.
+func UpdateWorkflowID(jobKey, updateID string) string {
+	return "update/" + jobKey + "/" + updateID
+}
 
 // JobWorkflowID is the id of a job's workflow: job/<cluster/role/env/name>.
 func JobWorkflowID(jobKey string) string { return "job/" + jobKey }

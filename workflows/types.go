@@ -110,6 +110,9 @@ type InstanceRequest struct {
 	ConfigVersion string `json:"config_version,omitempty"`
 	// WatchSecs is how long the new task must stay RUNNING to be a success.
 	WatchSecs int `json:"watch_secs,omitempty"`
+	// HealthyDeadlineSecs fails the new task's watch when it is not RUNNING
+	// this long after it started (0: wait as long as it takes).
+	HealthyDeadlineSecs int `json:"healthy_deadline_secs,omitempty"`
 }
 
 // Reply outcomes.

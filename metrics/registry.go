@@ -1,0 +1,321 @@
+package metrics
+
+import (
+	"bufio"
+	"io"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+)
+
+// Buckets are the upper bounds, in seconds, of every timer's histogram
+// buckets (+Inf is implied). They span a fast gRPC call to a long poll.
+// Read only: timers size their counts by it.
+var Buckets = []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60}
+
+// Registry holds metrics and renders them in the Prometheus text exposition
+// format. It is safe for concurrent use; the zero value is not: use
+// [NewRegistry].
+type Registry struct {
+	mu sync.RWMutex
+	// families by exposed name; each family's series are guarded by mu too.
+	families map[string]*family
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{families: make(map[string]*family)}
+}
+
+// Handler returns the registry's root metrics handler, without tags.
+func (r *Registry) Handler() client.MetricsHandler {
+	return &handler{reg: r}
+}
+
+type kind int
+
+const (
+	kindCounter kind = iota
+	kindGauge
+	kindTimer
+)
+
+func (k kind) String() string {
+	return [...]string{"counter", "gauge", "histogram"}[k]
+}
+
+type family struct {
+	kind   kind
+	series map[string]any // *counter, *gauge or *timer by rendered label set
+}
+
+type counter struct{ v atomic.Int64 }
+
+// Inc adds d; a negative d is ignored, as a counter never decreases.
+func (c *counter) Inc(d int64) {
+	if d > 0 {
+		c.v.Add(d)
+	}
+}
+
+type gauge struct{ bits atomic.Uint64 }
+
+func (g *gauge) Update(v float64) { g.bits.Store(math.Float64bits(v)) }
+
+type timer struct {
+	mu     sync.Mutex
+	counts []uint64 // per bucket, not cumulative; the last is +Inf
+	sum    time.Duration
+}
+
+func (t *timer) Record(d time.Duration) {
+	s := d.Seconds()
+	i := sort.SearchFloat64s(Buckets, s) // first bound >= s
+	t.mu.Lock()
+	t.counts[i]++
+	t.sum += d
+	t.mu.Unlock()
+}
+
+// handler is a client.MetricsHandler whose metrics carry labels.
+type handler struct {
+	reg    *Registry
+	tags   map[string]string // sanitized name -> value
+	labels string            // rendered: `{a="x",b="y"}`, or "" without tags
+}
+
+// WithTags returns a handler whose metrics also carry tags; a tag already
+// set is overwritten.
+func (h *handler) WithTags(tags map[string]string) client.MetricsHandler {
+	merged := make(map[string]string, len(h.tags)+len(tags))
+	for k, v := range h.tags {
+		merged[k] = v
+	}
+	// Sorted, so that tags whose names sanitize alike resolve the same way
+	// every time.
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		merged[sanitize(k, false)] = tags[k]
+	}
+	return &handler{reg: h.reg, tags: merged, labels: renderLabels(merged)}
+}
+
+func (h *handler) Counter(name string) client.MetricsCounter {
+	name = sanitize(name, true)
+	if !strings.HasSuffix(name, "_total") {
+		name += "_total"
+	}
+	return h.reg.get(kindCounter, name, h.labels).(*counter)
+}
+
+func (h *handler) Gauge(name string) client.MetricsGauge {
+	return h.reg.get(kindGauge, sanitize(name, true), h.labels).(*gauge)
+}
+
+func (h *handler) Timer(name string) client.MetricsTimer {
+	return h.reg.get(kindTimer, sanitize(name, true), h.labels).(*timer)
+}
+
+// get returns the series of the named family with labels, making both when
+// needed. A name already taken by another kind gets the kind as a suffix
+// (x_gauge), so that the output stays valid.
+func (r *Registry) get(k kind, name, labels string) any {
+	r.mu.RLock()
+	if f := r.families[name]; f != nil && f.kind == k {
+		if s := f.series[labels]; s != nil {
+			r.mu.RUnlock()
+			return s
+		}
+	}
+	r.mu.RUnlock()
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.families[name]
+	for f != nil && f.kind != k {
+		name = suffixed(name, k)
+		f = r.families[name]
+	}
+	if f == nil {
+		f = &family{kind: k, series: make(map[string]any)}
+		r.families[name] = f
+	}
+	s := f.series[labels]
+	if s == nil {
+		switch k {
+		case kindCounter:
+			s = &counter{}
+		case kindGauge:
+			s = &gauge{}
+		default:
+			s = &timer{counts: make([]uint64, len(Buckets)+1)}
+		}
+		f.series[labels] = s
+	}
+	return s
+}
+
+// suffixed is name with k's name appended, before _total for a counter.
+func suffixed(name string, k kind) string {
+	if k == kindCounter {
+		return strings.TrimSuffix(name, "_total") + "_counter_total"
+	}
+	return name + "_" + k.String()
+}
+
+// WriteTo writes every metric in the Prometheus text exposition format
+// (version 0.0.4), families sorted by name and series by label set.
+func (r *Registry) WriteTo(w io.Writer) (int64, error) {
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriter(cw)
+	r.mu.RLock()
+	names := make([]string, 0, len(r.families))
+	for n := range r.families {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		f := r.families[name]
+		labelSets := make([]string, 0, len(f.series))
+		for l := range f.series {
+			labelSets = append(labelSets, l)
+		}
+		sort.Strings(labelSets)
+		bw.WriteString("# TYPE " + name + " " + f.kind.String() + "\n")
+		for _, l := range labelSets {
+			writeSeries(bw, name, l, f.series[l])
+		}
+	}
+	r.mu.RUnlock()
+	err := bw.Flush()
+	return cw.n, err
+}
+
+func writeSeries(w *bufio.Writer, name, labels string, s any) {
+	switch s := s.(type) {
+	case *counter:
+		w.WriteString(name + labels + " " + strconv.FormatInt(s.v.Load(), 10) + "\n")
+	case *gauge:
+		w.WriteString(name + labels + " " + formatFloat(math.Float64frombits(s.bits.Load())) + "\n")
+	case *timer:
+		s.mu.Lock()
+		counts := append([]uint64(nil), s.counts...)
+		sum := s.sum
+		s.mu.Unlock()
+		var cum uint64
+		for i, c := range counts {
+			cum += c
+			le := math.Inf(1)
+			if i < len(Buckets) {
+				le = Buckets[i]
+			}
+			w.WriteString(name + "_bucket" + withLabel(labels, "le", formatFloat(le)) + " " + strconv.FormatUint(cum, 10) + "\n")
+		}
+		w.WriteString(name + "_sum" + labels + " " + formatFloat(sum.Seconds()) + "\n")
+		w.WriteString(name + "_count" + labels + " " + strconv.FormatUint(cum, 10) + "\n")
+	}
+}
+
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// sanitize replaces every character of name not allowed in a metric name
+// (or, without colons, a label name) with _, and prefixes a leading digit.
+func sanitize(name string, colons bool) string {
+	if valid(name, colons) {
+		return name
+	}
+	if name == "" {
+		return "_"
+	}
+	var b strings.Builder
+	for i, c := range name {
+		ok := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (colons && c == ':')
+		if !ok && c >= '0' && c <= '9' {
+			if i == 0 {
+				b.WriteByte('_')
+			}
+			ok = true
+		}
+		if ok {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func valid(name string, colons bool) bool {
+	for i, c := range name {
+		if !(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (colons && c == ':') || (i > 0 && c >= '0' && c <= '9')) {
+			return false
+		}
+	}
+	return name != ""
+}
+
+// renderLabels renders tags as a label set, sorted by name.
+func renderLabels(tags map[string]string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	names := make([]string, 0, len(tags))
+	for n := range tags {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, n := range names {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(n + `="` + escape(tags[n]) + `"`)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// withLabel adds name="value" (value already escaped) to a rendered label set.
+func withLabel(labels, name, value string) string {
+	if labels == "" {
+		return "{" + name + `="` + value + `"}`
+	}
+	return labels[:len(labels)-1] + "," + name + `="` + value + `"}`
+}
+
+var escaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+// escape escapes a label value: backslash, double quote and line feed.
+func escape(v string) string { return escaper.Replace(v) }
+
+func formatFloat(v float64) string {
+	switch {
+	case math.IsInf(v, 1):
+		return "+Inf"
+	case math.IsInf(v, -1):
+		return "-Inf"
+	case math.IsNaN(v):
+		return "NaN"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}

@@ -1,0 +1,496 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/borealis-dev/borealis/config"
+)
+
+// Errors update operations answer with, in Aurora's wording.
+var (
+	//lint:ignore ST1005 Aurora's message, verbatim
+	ErrUpdateFinished = errors.New("Update is not active")
+	//lint:ignore ST1005 Aurora's message, verbatim
+	ErrNotForward = errors.New("Update can only be rolled back while rolling forward")
+)
+
+// UpdateWorkflow rolls one job update forward batch by batch, gated on
+// health, and back on failure (SPEC §5). It never touches a container: it
+// asks instance workflows to replace or kill their task and waits for their
+// verdict, and tells the job's workflow what each instance now runs.
+func UpdateWorkflow(ctx workflow.Context, in UpdateInput) (UpdateInfo, error) {
+	u := &update{in: in, logger: workflow.GetLogger(ctx), cfg: in.Job.UpdateConfig, replies: map[string]InstanceReply{}}
+	return u.run(ctx)
+}
+
+// inFlight is one instance an update is waiting for.
+type inFlight struct {
+	step     Step
+	key      string
+	attempts int
+}
+
+type update struct {
+	in      UpdateInput
+	cfg     config.UpdateConfig
+	logger  log.Logger
+	info    UpdateInfo
+	pace    pace
+	replies map[string]InstanceReply
+
+	// status is the state; forward tells the direction work goes in.
+	status  UpdateStatus
+	paused  bool
+	pulsed  bool // a pulse arrived within the interval
+	pulses  int
+	abort   bool
+	back    bool // a rollback was asked for or the failure budget ran out
+	wake    int  // bumped by every operation, so the main loop re-checks
+	recSeq  int
+	touched []Step // steps started forward, in order
+	flight  []*inFlight
+	failed  int
+	events  map[string]bool // instance/action pairs recorded
+}
+
+func (u *update) now(ctx workflow.Context) int64 { return workflow.Now(ctx).UnixMilli() }
+
+func (u *update) run(ctx workflow.Context) (UpdateInfo, error) {
+	u.pace = paceOf(u.cfg)
+	u.events = map[string]bool{}
+	u.info = UpdateInfo{UpdateID: u.in.UpdateID, Job: u.in.JobKey, Started: u.now(ctx), Steps: u.in.Steps,
+		UpdateEvents: []UpdateEvent{}, InstanceEvents: []InstanceEvent{}}
+	u.info.Progress.Total = len(u.in.Steps)
+	if err := u.registerHandlers(ctx); err != nil {
+		return u.info, err
+	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		ch := workflow.GetSignalChannel(ctx, SignalInstanceReply)
+		for {
+			var r InstanceReply
+			ch.Receive(ctx, &r)
+			u.replies[r.Key] = r
+		}
+	})
+
+	u.setStatus(ctx, u.activeStatus(), "")
+	final, msg := u.forward(ctx)
+	if final == UpdateRollingBack {
+		final, msg = u.rollBack(ctx)
+	}
+	u.setStatus(ctx, final, msg)
+	done := UpdateDone{UpdateID: u.in.UpdateID, Status: final}
+	if err := workflow.SignalExternalWorkflow(ctx, u.in.JobWorkflowID, "", SignalUpdateDone, done).Get(ctx, nil); err != nil {
+		u.logger.Error("tell the job the update is done", "error", err)
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return u.info, err
+	}
+	return u.info, nil
+}
+
+// activeStatus is the state an active update is in given its flags.
+func (u *update) activeStatus() UpdateStatus {
+	pulse := u.cfg.PulseIntervalSecs != nil && !u.pulsed
+	switch {
+	case !u.back && u.paused:
+		return UpdateRollForwardPaused
+	case !u.back && pulse:
+		return UpdateRollForwardAwaitingPulse
+	case !u.back:
+		return UpdateRollingForward
+	case u.paused:
+		return UpdateRollBackPaused
+	case pulse:
+		return UpdateRollBackAwaitingPulse
+	default:
+		return UpdateRollingBack
+	}
+}
+
+// setStatus records a state change and shows it in search attributes and the Web UI.
+func (u *update) setStatus(ctx workflow.Context, s UpdateStatus, msg string) {
+	if s == u.status && msg == "" {
+		return
+	}
+	u.status = s
+	u.info.Status = s
+	u.info.LastModified = u.now(ctx)
+	u.info.UpdateEvents = append(u.info.UpdateEvents, UpdateEvent{Timestamp: u.now(ctx), Status: s, Message: msg})
+	if err := workflow.UpsertTypedSearchAttributes(ctx, UpdateStatusAttribute.ValueSet(string(s))); err != nil {
+		u.logger.Warn("upsert update status", "error", err)
+	}
+	u.showDetails(ctx)
+}
+
+// showDetails writes the progress the Temporal Web UI shows for this workflow.
+func (u *update) showDetails(ctx workflow.Context) {
+	p := u.progress()
+	var b strings.Builder
+	fmt.Fprintf(&b, "**%s** — %d of %d instances done, %d in flight, %d failed", u.status, p.Done, p.Total, p.InFlight, p.Failed)
+	if p.Batch > 0 && !u.pace.Queue {
+		fmt.Fprintf(&b, ", batch %d", p.Batch)
+	}
+	if len(u.flight) > 0 {
+		ids := make([]string, len(u.flight))
+		for i, f := range u.flight {
+			ids[i] = fmt.Sprint(f.step.Instance)
+		}
+		fmt.Fprintf(&b, "\n\nin flight: %s", strings.Join(ids, ", "))
+	}
+	workflow.SetCurrentDetails(ctx, b.String())
+}
+
+func (u *update) progress() UpdateProgress {
+	p := u.info.Progress
+	p.InFlight = len(u.flight)
+	p.Failed = u.failed
+	return p
+}
+
+// instanceEvent records an instance's action once per update.
+func (u *update) instanceEvent(ctx workflow.Context, id int, action string) {
+	k := fmt.Sprint(id, "/", action)
+	if u.events[k] {
+		return
+	}
+	u.events[k] = true
+	u.info.InstanceEvents = append(u.info.InstanceEvents, InstanceEvent{InstanceID: id, Timestamp: u.now(ctx), Action: action})
+	u.info.LastModified = u.now(ctx)
+}
+
+func (u *update) registerHandlers(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryUpdateInfo, func() (UpdateInfo, error) {
+		info := u.info
+		info.Progress = u.progress()
+		return info, nil
+	}); err != nil {
+		return err
+	}
+	active := func() error {
+		if !u.status.Active() || u.abort {
+			return ErrUpdateFinished
+		}
+		return nil
+	}
+	ops := []struct {
+		name     string
+		validate func() error
+		apply    func(ctx workflow.Context)
+	}{
+		{UpdatePause, active, func(ctx workflow.Context) {
+			if !u.paused {
+				u.paused = true
+				u.setStatus(ctx, u.activeStatus(), "paused by user")
+			}
+		}},
+		{UpdateResume, active, func(ctx workflow.Context) {
+			if u.paused {
+				u.paused = false
+				u.setStatus(ctx, u.activeStatus(), "resumed by user")
+			}
+		}},
+		{UpdateAbort, active, func(ctx workflow.Context) {
+			u.abort = true
+		}},
+		{UpdateRollback, func() error {
+			if err := active(); err != nil {
+				return err
+			}
+			if u.back {
+				return ErrNotForward
+			}
+			return nil
+		}, func(ctx workflow.Context) {
+			u.back = true
+			u.setStatus(ctx, u.activeStatus(), "rollback requested by user")
+		}},
+		{UpdatePulse, func() error { return nil }, func(ctx workflow.Context) {
+			if !u.status.Active() || u.cfg.PulseIntervalSecs == nil {
+				return
+			}
+			u.pulses++
+			u.pulsed = true
+			u.setStatus(ctx, u.activeStatus(), "")
+			n := u.pulses
+			workflow.Go(ctx, func(ctx workflow.Context) {
+				_ = workflow.Sleep(ctx, time.Duration(*u.cfg.PulseIntervalSecs)*time.Second)
+				if u.pulses == n && u.status.Active() {
+					u.pulsed = false
+					u.setStatus(ctx, u.activeStatus(), "pulses lapsed")
+					u.wake++
+				}
+			})
+		}},
+	}
+	for _, op := range ops {
+		op := op
+		err := workflow.SetUpdateHandlerWithOptions(ctx, op.name,
+			func(ctx workflow.Context) (UpdateStatus, error) {
+				op.apply(ctx)
+				u.wake++
+				return u.status, nil
+			},
+			workflow.UpdateHandlerOptions{Validator: op.validate})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// canStart tells whether new instances may start now.
+func (u *update) canStart() bool {
+	s := u.activeStatus()
+	return s == UpdateRollingForward || s == UpdateRollingBack
+}
+
+// drive works through steps in one direction, pacing them; it returns when
+// every step is done, or earlier when the update is aborted, fails, or
+// (forward only) turns to roll back.
+func (u *update) drive(ctx workflow.Context, steps []Step, forward bool) (stop bool, err error) {
+	queue := append([]Step(nil), steps...)
+	group, autopausedAt := 0, 0
+	for {
+		if u.abort {
+			return true, nil
+		}
+		if forward && u.back {
+			return true, nil
+		}
+		if len(queue) == 0 && len(u.flight) == 0 {
+			return false, nil
+		}
+		if u.canStart() && len(queue) > 0 {
+			switch {
+			case u.pace.Queue:
+				for len(u.flight) < u.pace.size(0) && len(queue) > 0 {
+					u.start(ctx, queue[0], forward)
+					queue = queue[1:]
+				}
+			case len(u.flight) == 0:
+				if group > 0 && u.pace.Autopause && autopausedAt != group {
+					autopausedAt = group
+					u.paused = true
+					u.setStatus(ctx, u.activeStatus(), fmt.Sprintf("paused after batch %d", group))
+					continue
+				}
+				n := min(u.pace.size(group), len(queue))
+				for _, s := range queue[:n] {
+					u.start(ctx, s, forward)
+				}
+				queue = queue[n:]
+				group++
+				u.info.Progress.Batch = group
+			}
+			u.showDetails(ctx)
+		}
+		wake := u.wake
+		if err := workflow.Await(ctx, func() bool { return u.wake != wake || u.hasReply() }); err != nil {
+			return true, err
+		}
+		if u.handleReplies(ctx, forward) {
+			return true, nil
+		}
+	}
+}
+
+func (u *update) hasReply() bool {
+	for _, f := range u.flight {
+		if _, ok := u.replies[f.key]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// forward rolls the update forward; it returns the final state, or
+// ROLLING_BACK when the update must roll back.
+func (u *update) forward(ctx workflow.Context) (UpdateStatus, string) {
+	stop, err := u.drive(ctx, u.in.Steps, true)
+	switch {
+	case err != nil:
+		return UpdateError, err.Error()
+	case u.abort:
+		return UpdateAborted, "aborted by user"
+	case u.back:
+		if err := u.settle(ctx, true); err != nil {
+			return UpdateError, err.Error()
+		}
+		if u.abort {
+			return UpdateAborted, "aborted by user"
+		}
+		return UpdateRollingBack, ""
+	case stop:
+		return UpdateError, "stopped"
+	}
+	return UpdateRolledForward, ""
+}
+
+// settle waits for the instances in flight to finish before turning back.
+func (u *update) settle(ctx workflow.Context, forward bool) error {
+	for len(u.flight) > 0 && !u.abort {
+		wake := u.wake
+		if err := workflow.Await(ctx, func() bool { return u.wake != wake || u.hasReply() }); err != nil {
+			return err
+		}
+		u.handleReplies(ctx, forward)
+	}
+	return nil
+}
+
+// rollBack undoes every step started forward, in exactly the reverse order.
+func (u *update) rollBack(ctx workflow.Context) (UpdateStatus, string) {
+	reason := "rolling back"
+	if u.failed > u.cfg.MaxTotalFailures {
+		reason = fmt.Sprintf("%d instances failed (max_total_failures %d): rolling back", u.failed, u.cfg.MaxTotalFailures)
+	}
+	if !u.cfg.RollbackOnFailure && u.failed > u.cfg.MaxTotalFailures {
+		return UpdateFailed, fmt.Sprintf("%d instances failed and rollback_on_failure is off", u.failed)
+	}
+	u.setStatus(ctx, u.activeStatus(), reason)
+	steps := slices.Clone(u.touched)
+	slices.Reverse(steps)
+	u.failed = 0
+	u.info.Progress = UpdateProgress{Total: len(steps)}
+	_, err := u.drive(ctx, steps, false)
+	switch {
+	case err != nil:
+		return UpdateError, err.Error()
+	case u.abort:
+		return UpdateAborted, "aborted by user"
+	case u.failed > u.cfg.MaxTotalFailures:
+		return UpdateFailed, fmt.Sprintf("%d instances failed to roll back", u.failed)
+	}
+	return UpdateRolledBack, ""
+}
+
+// start sends one instance on its way.
+func (u *update) start(ctx workflow.Context, s Step, forward bool) {
+	f := &inFlight{step: s}
+	u.flight = append(u.flight, f)
+	if forward {
+		u.touched = append(u.touched, s)
+		u.instanceEvent(ctx, s.Instance, InstanceUpdating)
+	} else {
+		u.instanceEvent(ctx, s.Instance, InstanceRollingBack)
+	}
+	u.send(ctx, f, forward)
+}
+
+// send asks the instance (or the job, for an added one) to act.
+func (u *update) send(ctx workflow.Context, f *inFlight, forward bool) {
+	f.attempts++
+	dir := "fwd"
+	if !forward {
+		dir = "back"
+	}
+	me := workflow.GetInfo(ctx).WorkflowExecution.ID
+	f.key = fmt.Sprintf("%s/%s/%d/%d", me, dir, f.step.Instance, f.attempts)
+	watch := InstanceRequest{Key: f.key, Kind: RequestReplace, ReplyTo: me, WatchSecs: u.cfg.WatchSecs}
+	if u.cfg.HealthyDeadlineSecs != nil {
+		watch.HealthyDeadlineSecs = *u.cfg.HealthyDeadlineSecs
+	}
+
+	// What the instance runs after this step, by direction and action.
+	version, job := u.in.UpdateID, u.in.Job
+	if !forward {
+		version, job = f.step.From, u.in.Configs[f.step.From]
+	}
+	add := (forward && f.step.Action == ActionAdd) || (!forward && f.step.Action == ActionRemove)
+	remove := (forward && f.step.Action == ActionRemove) || (!forward && f.step.Action == ActionAdd)
+	switch {
+	case add:
+		u.record(ctx, RecordRequest{Op: RecordAdd, Instance: f.step.Instance, Version: version, Watch: &watch})
+	case remove:
+		u.signalInstance(ctx, f, InstanceRequest{Key: f.key, Kind: RequestKill, ReplyTo: me})
+	default:
+		watch.Job, watch.ConfigVersion = &job, version
+		u.record(ctx, RecordRequest{Op: RecordSet, Instance: f.step.Instance, Version: version})
+		u.signalInstance(ctx, f, watch)
+	}
+}
+
+func (u *update) signalInstance(ctx workflow.Context, f *inFlight, req InstanceRequest) {
+	err := workflow.SignalExternalWorkflow(ctx, InstanceWorkflowID(u.in.JobKey, f.step.Instance), "", SignalInstanceRequest, req).Get(ctx, nil)
+	if err != nil {
+		outcome := OutcomeFailed
+		if req.Kind == RequestKill {
+			outcome = OutcomeKilled // nothing runs there any more
+		}
+		u.replies[f.key] = InstanceReply{Key: f.key, Instance: f.step.Instance, Outcome: outcome, Message: "instance has ended"}
+	}
+}
+
+// record tells the job's workflow what an instance runs now.
+func (u *update) record(ctx workflow.Context, r RecordRequest) {
+	u.recSeq++
+	r.Key = fmt.Sprintf("%s/record/%d", workflow.GetInfo(ctx).WorkflowExecution.ID, u.recSeq)
+	if err := workflow.SignalExternalWorkflow(ctx, u.in.JobWorkflowID, "", SignalRecord, r).Get(ctx, nil); err != nil {
+		u.logger.Error("record in the job", "instance", r.Instance, "error", err)
+	}
+}
+
+// handleReplies settles the instances that answered. It reports whether
+// the update must stop going this way (the failure budget ran out).
+func (u *update) handleReplies(ctx workflow.Context, forward bool) bool {
+	budgetGone := false
+	var still []*inFlight
+	for _, f := range u.flight {
+		r, ok := u.replies[f.key]
+		if !ok {
+			still = append(still, f)
+			continue
+		}
+		delete(u.replies, f.key)
+		if u.abort {
+			continue
+		}
+		if r.Outcome == OutcomeRunning || r.Outcome == OutcomeKilled {
+			u.info.Progress.Done++
+			if f.step.Action == ActionRemove && forward || f.step.Action == ActionAdd && !forward {
+				u.record(ctx, RecordRequest{Op: RecordRemove, Instance: f.step.Instance, Version: ""})
+			}
+			u.instanceEvent(ctx, f.step.Instance, pick(forward, InstanceUpdated, InstanceRolledBack))
+			continue
+		}
+		if f.attempts <= u.cfg.MaxPerShardFailures {
+			u.logger.Info("instance failed; trying again", "instance", f.step.Instance, "attempt", f.attempts, "reason", r.Message)
+			u.send(ctx, f, forward)
+			still = append(still, f)
+			continue
+		}
+		u.failed++
+		u.info.Progress.Done++
+		u.instanceEvent(ctx, f.step.Instance, pick(forward, InstanceUpdateFailed, InstanceRollbackFailed))
+		if u.failed > u.cfg.MaxTotalFailures {
+			budgetGone = true
+		}
+	}
+	u.flight = still
+	u.showDetails(ctx)
+	if budgetGone && forward {
+		u.back = true
+	}
+	return budgetGone
+}
+
+func pick(forward bool, a, b string) string {
+	if forward {
+		return a
+	}
+	return b
+}
+
+// unchanged is the error for an update that changes nothing.
+func unchanged() error {
+	return temporal.NewNonRetryableApplicationError("Job is unchanged by proposed update.", "Unchanged", nil)
+}

@@ -1,0 +1,385 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/borealis-dev/borealis/config"
+	"github.com/borealis-dev/borealis/workflows"
+)
+
+// versioned is a service whose process names its version and instance; a
+// shell health check passes unless the task runs a version and instance
+// listed in bad (bad["2/8"]: instance 8 of version 2 never gets healthy).
+func (e *env) versioned(name string, n, version int, bad map[string]bool) config.Job {
+	j := e.job(name, n, true)
+	j.Task.Processes[0].Cmdline = fmt.Sprintf("serve %d/{{mesos.instance}}", version)
+	j.HealthCheckConfig.HealthChecker = config.HealthCheckerConfig{Shell: &config.ShellHealthChecker{ShellCommand: "check"}}
+	j.HealthCheckConfig.InitialIntervalSecs = 0
+	j.HealthCheckConfig.IntervalSecs = 0.1
+	j.UpdateConfig.WatchSecs = 0
+	e.fake.ExecFunc = func(taskID string, cmd []string) (int, string, error) {
+		spec, ok := e.fake.RunnerSpec(taskID)
+		if !ok {
+			return 1, "no such task", nil
+		}
+		for b := range bad {
+			if strings.HasSuffix(spec.Processes[0].Cmdline, " "+b) {
+				return 1, "unhealthy " + b, nil
+			}
+		}
+		return 0, "", nil
+	}
+	return j
+}
+
+// startUpdate asks the job's workflow to start an update to next.
+func (e *env) startUpdate(next config.Job, id string, only ...int) (workflows.StartUpdateResult, error) {
+	var res workflows.StartUpdateResult
+	err := e.update(next.Key(), workflows.UpdateStartUpdate, workflows.StartUpdateRequest{UpdateID: id, Job: next, Instances: only}, &res)
+	return res, err
+}
+
+// waitUpdate waits for an update to finish and returns its info.
+func (e *env) waitUpdate(key, id string) workflows.UpdateInfo {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var info workflows.UpdateInfo
+	require.NoError(e.t, e.c.GetWorkflow(ctx, workflows.UpdateWorkflowID(key, id), "").Get(ctx, &info))
+	return info
+}
+
+func (e *env) updateInfo(key, id string) workflows.UpdateInfo {
+	e.t.Helper()
+	v, err := e.c.QueryWorkflow(context.Background(), workflows.UpdateWorkflowID(key, id), "", workflows.QueryUpdateInfo)
+	require.NoError(e.t, err)
+	var info workflows.UpdateInfo
+	require.NoError(e.t, v.Get(&info))
+	return info
+}
+
+// op sends pause, resume, abort, rollback or pulse to an update.
+func (e *env) op(key, id, name string) (workflows.UpdateStatus, error) {
+	h, err := e.c.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
+		WorkflowID: workflows.UpdateWorkflowID(key, id), UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return "", err
+	}
+	var s workflows.UpdateStatus
+	return s, h.Get(context.Background(), &s)
+}
+
+func (e *env) jobView(key string) workflows.JobView {
+	e.t.Helper()
+	v, err := e.c.QueryWorkflow(context.Background(), workflows.JobWorkflowID(key), "", workflows.QueryJob)
+	require.NoError(e.t, err)
+	var view workflows.JobView
+	require.NoError(e.t, v.Get(&view))
+	return view
+}
+
+// actions lists, in order, the instances that got action.
+func actions(info workflows.UpdateInfo, action string) []int {
+	var ids []int
+	for _, ev := range info.InstanceEvents {
+		if ev.Action == action {
+			ids = append(ids, ev.InstanceID)
+		}
+	}
+	return ids
+}
+
+// versions maps every instance to the config version the job records for it.
+func versions(view workflows.JobView) map[int]string {
+	out := map[int]string{}
+	for _, r := range view.Instances {
+		out[r.ID] = r.ConfigVersion
+	}
+	return out
+}
+
+func (e *env) runningAll(key string, n int) {
+	e.t.Helper()
+	for i := 0; i < n; i++ {
+		e.running(key, i)
+	}
+}
+
+// activeCmdline is what instance i's active task runs.
+func (e *env) activeCmdline(key string, i int) string {
+	e.t.Helper()
+	task := e.running(key, i)
+	spec, ok := e.fake.RunnerSpec(task.TaskID)
+	require.True(e.t, ok)
+	return spec.Processes[0].Cmdline
+}
+
+func TestUpdateRollsForward(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("fwd", 10, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	e.runningAll(key, 10)
+
+	v2 := e.versioned("fwd", 10, 2, nil)
+	v2.UpdateConfig.BatchSize = 3
+	res, err := e.startUpdate(v2, "u1")
+	require.NoError(t, err)
+	assert.Len(t, res.Steps, 10)
+
+	// A second update while this one is active is refused.
+	_, err = e.startUpdate(e.versioned("fwd", 10, 3, nil), "u2")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Job is currently updating (update u1)")
+	// So are kills and restarts.
+	err = e.update(key, workflows.UpdateKill, workflows.KillRequest{Instances: []int{0}}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Job is currently updating")
+
+	info := e.waitUpdate(key, "u1")
+	assert.Equal(t, workflows.UpdateRolledForward, info.Status)
+	ids := []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	assert.Equal(t, ids, actions(info, workflows.InstanceUpdating), "started in ascending order, once each")
+	updated := actions(info, workflows.InstanceUpdated)
+	slices.Sort(updated)
+	assert.Equal(t, ids, updated, "every instance updated exactly once")
+	assert.Empty(t, actions(info, workflows.InstanceUpdateFailed))
+
+	view := e.jobView(key)
+	assert.Empty(t, view.Updating)
+	for i := 0; i < 10; i++ {
+		assert.Equal(t, "u1", versions(view)[i])
+		assert.Equal(t, fmt.Sprintf("serve 2/%d", i), e.activeCmdline(key, i))
+	}
+	e.replay(workflows.UpdateWorkflowID(key, "u1"), "update-rolled-forward")
+
+	// The same config again changes nothing.
+	_, err = e.startUpdate(v2, "u3")
+	var appErr *temporal.ApplicationError
+	require.ErrorAs(t, err, &appErr)
+	assert.Equal(t, "Unchanged", appErr.Type())
+	assert.Contains(t, err.Error(), "Job is unchanged by proposed update.")
+}
+
+func TestUpdateRollsBackInReverse(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("back", 9, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	e.runningAll(key, 9)
+
+	v2 := e.versioned("back", 9, 2, map[string]bool{"2/8": true})
+	v2.UpdateConfig.UpdateStrategy = &config.UpdateStrategy{Batch: &config.BatchUpdateStrategy{BatchSize: 3}}
+	_, err := e.startUpdate(v2, "bad")
+	require.NoError(t, err)
+	info := e.waitUpdate(key, "bad")
+	assert.Equal(t, workflows.UpdateRolledBack, info.Status)
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8}, actions(info, workflows.InstanceUpdating))
+	assert.Equal(t, []int{8}, actions(info, workflows.InstanceUpdateFailed))
+	assert.Equal(t, []int{8, 7, 6, 5, 4, 3, 2, 1, 0}, actions(info, workflows.InstanceRollingBack), "exactly the reverse order")
+	rolled := actions(info, workflows.InstanceRolledBack)
+	slices.Sort(rolled)
+	assert.Equal(t, []int{0, 1, 2, 3, 4, 5, 6, 7, 8}, rolled)
+
+	view := e.jobView(key)
+	for i := 0; i < 9; i++ {
+		assert.Equal(t, "", versions(view)[i], "instance %d runs the old config again", i)
+		assert.Equal(t, fmt.Sprintf("serve 1/%d", i), e.activeCmdline(key, i))
+	}
+	e.replay(workflows.UpdateWorkflowID(key, "bad"), "update-rolled-back")
+}
+
+func TestUpdateFailsWithoutRollback(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("norb", 3, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	e.runningAll(key, 3)
+
+	v2 := e.versioned("norb", 3, 2, map[string]bool{"2/1": true})
+	v2.UpdateConfig.RollbackOnFailure = false
+	_, err := e.startUpdate(v2, "u")
+	require.NoError(t, err)
+	info := e.waitUpdate(key, "u")
+	assert.Equal(t, workflows.UpdateFailed, info.Status)
+	assert.Equal(t, []int{0, 1}, actions(info, workflows.InstanceUpdating), "instance 2 never started")
+	assert.Empty(t, actions(info, workflows.InstanceRollingBack))
+	assert.Equal(t, map[int]string{0: "u", 1: "u", 2: ""}, versions(e.jobView(key)), "the job stays partly updated")
+}
+
+func TestUpdateWithinFailureBudget(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("budget", 4, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	e.runningAll(key, 4)
+
+	v2 := e.versioned("budget", 4, 2, map[string]bool{"2/2": true})
+	v2.UpdateConfig.MaxTotalFailures = 1
+	v2.UpdateConfig.BatchSize = 2
+	_, err := e.startUpdate(v2, "u")
+	require.NoError(t, err)
+	info := e.waitUpdate(key, "u")
+	assert.Equal(t, workflows.UpdateRolledForward, info.Status)
+	assert.Equal(t, []int{2}, actions(info, workflows.InstanceUpdateFailed))
+	assert.Len(t, actions(info, workflows.InstanceUpdated), 3)
+}
+
+func TestUpdateAddsAndRemovesInstances(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("scale", 3, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	e.runningAll(key, 3)
+
+	up := e.versioned("scale", 5, 1, nil)
+	_, err := e.startUpdate(up, "grow")
+	require.NoError(t, err)
+	info := e.waitUpdate(key, "grow")
+	assert.Equal(t, workflows.UpdateRolledForward, info.Status)
+	assert.Equal(t, []int{3, 4}, actions(info, workflows.InstanceUpdated), "only instances 3 and 4 are new; the rest are unchanged")
+	assert.Equal(t, []int{0, 1, 2, 3, 4}, e.jobView(key).InstanceIDs())
+	e.running(key, 4)
+
+	down := e.versioned("scale", 2, 2, nil)
+	_, err = e.startUpdate(down, "shrink")
+	require.NoError(t, err)
+	info = e.waitUpdate(key, "shrink")
+	assert.Equal(t, workflows.UpdateRolledForward, info.Status)
+	assert.Equal(t, []int{0, 1, 2, 3, 4}, actions(info, workflows.InstanceUpdating), "change 0,1 then remove 2,3,4")
+	assert.Equal(t, []int{0, 1}, e.jobView(key).InstanceIDs())
+	st := e.waitFor(key, 4, "killed", func(s workflows.InstanceStatus) bool { return s.Done })
+	assert.Equal(t, workflows.StatusKilled, st.Inactive[len(st.Inactive)-1].Status)
+	e.replay(workflows.JobWorkflowID(key), "job-updates")
+}
+
+func TestUpdatePauseResumeAbort(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("pause", 4, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	e.runningAll(key, 4)
+
+	v2 := e.versioned("pause", 4, 2, nil)
+	v2.UpdateConfig.UpdateStrategy = &config.UpdateStrategy{Batch: &config.BatchUpdateStrategy{BatchSize: 1, AutopauseAfterBatch: true}}
+	_, err := e.startUpdate(v2, "u")
+	require.NoError(t, err)
+
+	waitStatus := func(want workflows.UpdateStatus) workflows.UpdateInfo {
+		t.Helper()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			info := e.updateInfo(key, "u")
+			if info.Status == want {
+				return info
+			}
+			require.True(t, time.Now().Before(deadline), "update not %s; it is %s", want, info.Status)
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	// Autopause: after the first batch, nothing new starts until resumed.
+	info := waitStatus(workflows.UpdateRollForwardPaused)
+	assert.Equal(t, []int{0}, actions(info, workflows.InstanceUpdating))
+	s, err := e.op(key, "u", workflows.UpdatePause)
+	require.NoError(t, err, "pausing a paused update is a no-op")
+	assert.Equal(t, workflows.UpdateRollForwardPaused, s)
+
+	s, err = e.op(key, "u", workflows.UpdateResume)
+	require.NoError(t, err)
+	assert.Equal(t, workflows.UpdateRollingForward, s)
+	info = waitStatus(workflows.UpdateRollForwardPaused)
+	assert.Equal(t, []int{0, 1}, actions(info, workflows.InstanceUpdating))
+
+	s, err = e.op(key, "u", workflows.UpdateAbort)
+	require.NoError(t, err)
+	info = e.waitUpdate(key, "u")
+	assert.Equal(t, workflows.UpdateAborted, info.Status)
+	assert.Equal(t, map[int]string{0: "u", 1: "u", 2: "", 3: ""}, versions(e.jobView(key)), "aborted: partly updated")
+	assert.Empty(t, e.jobView(key).Updating)
+
+	// A finished update takes no more operations (the CLI answers them from
+	// the job: "No active update found for this job.").
+	_, err = e.op(key, "u", workflows.UpdatePause)
+	require.Error(t, err, "pausing a finished update is refused")
+	_, err = e.op(key, "u", workflows.UpdateRollback)
+	require.Error(t, err)
+}
+
+func TestUpdateUserRollback(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("urb", 4, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	e.runningAll(key, 4)
+
+	v2 := e.versioned("urb", 4, 2, nil)
+	v2.UpdateConfig.UpdateStrategy = &config.UpdateStrategy{Batch: &config.BatchUpdateStrategy{BatchSize: 2, AutopauseAfterBatch: true}}
+	_, err := e.startUpdate(v2, "u")
+	require.NoError(t, err)
+	deadline := time.Now().Add(20 * time.Second)
+	for e.updateInfo(key, "u").Status != workflows.UpdateRollForwardPaused {
+		require.True(t, time.Now().Before(deadline))
+		time.Sleep(50 * time.Millisecond)
+	}
+	_, err = e.op(key, "u", workflows.UpdateRollback)
+	require.NoError(t, err)
+	_, err = e.op(key, "u", workflows.UpdateRollback)
+	require.Error(t, err, "rolling back twice is refused by the validator")
+	assert.Contains(t, err.Error(), "Update can only be rolled back while rolling forward")
+	_, err = e.op(key, "u", workflows.UpdateResume)
+	require.NoError(t, err)
+	info := e.waitUpdate(key, "u")
+	assert.Equal(t, workflows.UpdateRolledBack, info.Status)
+	assert.Equal(t, []int{1, 0}, actions(info, workflows.InstanceRollingBack))
+	assert.Equal(t, map[int]string{0: "", 1: "", 2: "", 3: ""}, versions(e.jobView(key)))
+}
+
+func TestUpdatePulses(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("pulse", 2, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	e.runningAll(key, 2)
+
+	v2 := e.versioned("pulse", 2, 2, nil)
+	interval := 60
+	v2.UpdateConfig.PulseIntervalSecs = &interval
+	_, err := e.startUpdate(v2, "u")
+	require.NoError(t, err)
+	info := e.updateInfo(key, "u")
+	assert.Equal(t, workflows.UpdateRollForwardAwaitingPulse, info.Status, "a coordinated update starts awaiting a pulse")
+	assert.Empty(t, actions(info, workflows.InstanceUpdating), "nothing moves without a pulse")
+
+	s, err := e.op(key, "u", workflows.UpdatePulse)
+	require.NoError(t, err)
+	assert.Equal(t, workflows.UpdateRollingForward, s)
+	info = e.waitUpdate(key, "u")
+	assert.Equal(t, workflows.UpdateRolledForward, info.Status)
+	assert.Equal(t, []int{0, 1}, actions(info, workflows.InstanceUpdated))
+}
+
+func TestUpdateRefusedForNonService(t *testing.T) {
+	e := newEnv(t)
+	j := e.job("batch", 1, false)
+	e.create(j)
+	e.running(j.Key(), 0)
+	next := j
+	next.Task = &config.Task{}
+	*next.Task = *j.Task
+	next.Task.Processes = []config.Process{j.Task.Processes[0]}
+	next.Task.Processes[0].Cmdline = "other"
+	_, err := e.startUpdate(next, "u")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Updates are not supported for non-service tasks.")
+}
