@@ -3,6 +3,8 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/log"
@@ -215,6 +217,33 @@ func (w *instance) event(ctx workflow.Context, status TaskStatus, msg string) {
 	t.Status = status
 	t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: status, Message: msg})
 	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"state": string(status)}).Counter("borealis_task_transitions").Inc(1)
+	w.showDetails(ctx)
+}
+
+// showDetails is what the Temporal Web UI shows for this instance: its task and state.
+func (w *instance) showDetails(ctx workflow.Context) {
+	t := w.st.Active
+	details := fmt.Sprintf("**%s** task `%s`", t.Status, t.TaskID)
+	if len(t.AssignedPorts) > 0 {
+		names := make([]string, 0, len(t.AssignedPorts))
+		//workflowcheck:ignore sorted right below
+		for name := range t.AssignedPorts {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		for i, name := range names {
+			names[i] = fmt.Sprintf("%s %s:%d", name, t.Host, t.AssignedPorts[name])
+		}
+		details += "\n\nports: " + strings.Join(names, ", ")
+	}
+	details += fmt.Sprintf("\n\nrestarts %d, failures %d", w.st.Restarts, w.st.FailureCount)
+	workflow.SetCurrentDetails(ctx, details)
+}
+
+// with gives activity options a summary the Web UI shows, naming the instance.
+func (w *instance) with(ctx workflow.Context, opts workflow.ActivityOptions, what string) workflow.Context {
+	opts.Summary = fmt.Sprintf("%s, instance %d", what, w.in.Instance)
+	return workflow.WithActivityOptions(ctx, opts)
 }
 
 // reconcile removes containers of this instance that no task owns, left by a
@@ -227,7 +256,7 @@ func (w *instance) reconcile(ctx workflow.Context) error {
 	if n := len(w.st.Inactive); n > 0 {
 		keep = append(keep, w.st.Inactive[n-1].TaskID)
 	}
-	ctx = workflow.WithActivityOptions(ctx, shortActivity)
+	ctx = w.with(ctx, shortActivity, "reconcile containers")
 	var res activities.ReconcileResult
 	err := workflow.ExecuteActivity(ctx, acts.Reconcile, activities.ReconcileInput{
 		JobKey: w.in.JobKey, Instance: w.in.Instance, Keep: keep,
@@ -274,7 +303,7 @@ func (w *instance) startTask(ctx workflow.Context) error {
 	w.st.NoThrottle = false
 
 	w.event(ctx, StatusAssigned, "")
-	actx := workflow.WithActivityOptions(ctx, startActivity)
+	actx := w.with(ctx, startActivity, "start task "+w.st.Active.TaskID)
 	var res activities.StartTaskResult
 	err := workflow.ExecuteActivity(actx, acts.StartTask, activities.StartTaskInput{
 		JobKey: w.in.JobKey, Instance: w.in.Instance, TaskID: w.st.Active.TaskID, Job: w.in.Job,
@@ -374,11 +403,11 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 	taskCtx, cancelTask := workflow.WithCancel(ctx)
 	defer cancelTask()
 
-	waitCtx := workflow.WithActivityOptions(taskCtx, longActivity)
+	waitCtx := w.with(taskCtx, longActivity, "wait for task "+t.TaskID)
 	exited := workflow.ExecuteActivity(waitCtx, acts.WaitTask, activities.WaitTaskInput{TaskID: t.TaskID})
 
 	check := activities.HealthCheckFor(w.in.Job, t.Host, t.AssignedPorts, t.Sandbox, w.in.Instance, t.TaskID)
-	healthCtx, cancelHealth := workflow.WithCancel(workflow.WithActivityOptions(taskCtx, longActivity))
+	healthCtx, cancelHealth := workflow.WithCancel(w.with(taskCtx, longActivity, "health checks of task "+t.TaskID))
 	defer cancelHealth()
 	until := health.StatusRunning
 	if t.Status == StatusRunning {
@@ -539,7 +568,7 @@ func (w *instance) stopTask(ctx workflow.Context) {
 		opts.StartToCloseTimeout += time.Duration(in.Lifecycle.GracefulShutdownWaitSecs+in.Lifecycle.ShutdownWaitSecs) * time.Second
 	}
 	var res activities.StopTaskResult
-	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, opts), acts.StopTask, in).Get(ctx, &res)
+	err := workflow.ExecuteActivity(w.with(ctx, opts, "stop task "+t.TaskID), acts.StopTask, in).Get(ctx, &res)
 	if err != nil {
 		w.logger.Error("stop task", "task", t.TaskID, "error", err)
 		return
@@ -606,7 +635,7 @@ func (w *instance) ended(ctx workflow.Context, stopped stopReason) {
 	// Keep the container of the newest ended task for logs; remove the one before.
 	if n := len(w.st.Inactive); n > 0 && w.st.Inactive[n-1].ContainerID != "" {
 		prev := w.st.Inactive[n-1].TaskID
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, shortActivity), acts.RemoveTask, prev).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(w.with(ctx, shortActivity, "remove container of task "+prev), acts.RemoveTask, prev).Get(ctx, nil); err != nil {
 			w.logger.Warn("remove ended task's container", "task", prev, "error", err)
 		}
 	}

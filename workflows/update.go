@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -134,19 +135,18 @@ func (u *update) setStatus(ctx workflow.Context, s UpdateStatus, msg string) {
 // showDetails writes the progress the Temporal Web UI shows for this workflow.
 func (u *update) showDetails(ctx workflow.Context) {
 	p := u.progress()
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** — %d of %d instances done, %d in flight, %d failed", u.status, p.Done, p.Total, p.InFlight, p.Failed)
+	details := fmt.Sprintf("**%s** — %d of %d instances done, %d in flight, %d failed", u.status, p.Done, p.Total, p.InFlight, p.Failed)
 	if p.Batch > 0 && !u.pace.Queue {
-		fmt.Fprintf(&b, ", batch %d", p.Batch)
+		details += fmt.Sprintf(", batch %d", p.Batch)
 	}
 	if len(u.flight) > 0 {
 		ids := make([]string, len(u.flight))
 		for i, f := range u.flight {
-			ids[i] = fmt.Sprint(f.step.Instance)
+			ids[i] = strconv.Itoa(f.step.Instance)
 		}
-		fmt.Fprintf(&b, "\n\nin flight: %s", strings.Join(ids, ", "))
+		details += "\n\nin flight: " + strings.Join(ids, ", ")
 	}
-	workflow.SetCurrentDetails(ctx, b.String())
+	workflow.SetCurrentDetails(ctx, details)
 }
 
 func (u *update) progress() UpdateProgress {
