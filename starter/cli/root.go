@@ -70,12 +70,13 @@ durable Temporal workflows. It speaks Aurora's client grammar:
 		newJobAddCommand(a),
 		newJobEndpointsCommand(a),
 		newJobInspectCommand(a),
+		newJobDiffCommand(a),
 	)
 	task := &cobra.Command{Use: "task", Short: "Run commands in, open shells in and read logs of tasks"}
 	task.AddCommand(newTaskRunCommand(a), newTaskSSHCommand(a), newTaskLogsCommand(a))
 	cfg := &cobra.Command{Use: "config", Short: "Borealis's own settings"}
-	cfg.AddCommand(newConfigShowCommand(a))
-	root.AddCommand(job, task, cfg)
+	cfg.AddCommand(newConfigShowCommand(a), newConfigReferenceCommand(a))
+	root.AddCommand(job, newUpdateCommand(a), task, cfg)
 	for _, c := range root.Commands() {
 		c.RunE = runGroup
 	}
@@ -96,6 +97,16 @@ func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
 			return errorf(ExitInvalidCommand, "%s takes %d arguments, got %d\nusage: %s", cmd.CommandPath(), n, len(args), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// rangeArgs is cobra.RangeArgs with the invalid-command exit code and usage.
+func rangeArgs(lo, hi int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return errorf(ExitInvalidCommand, "%s takes %d to %d arguments, got %d\nusage: %s", cmd.CommandPath(), lo, hi, len(args), cmd.UseLine())
 		}
 		return nil
 	}

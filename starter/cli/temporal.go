@@ -11,6 +11,7 @@ import (
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
+	workflowpb "go.temporal.io/api/workflow/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -60,6 +61,13 @@ func (a *app) dial(ctx context.Context) (*temporalConn, error) {
 func webUI(st *settings.Settings, workflowID string) string {
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", st.Temporal.WebUI,
 		url.PathEscape(st.Temporal.Namespace), url.PathEscape(workflowID))
+}
+
+// webUIQuery is the Temporal Web UI address of the workflows a visibility
+// query lists.
+func webUIQuery(st *settings.Settings, query string) string {
+	return fmt.Sprintf("%s/namespaces/%s/workflows?query=%s", st.Temporal.WebUI,
+		url.PathEscape(st.Temporal.Namespace), url.QueryEscape(query))
 }
 
 // printWebUI prints the Web UI address of a workflow: on stderr when stdout
@@ -202,6 +210,14 @@ func (tc *temporalConn) instanceIDsEver(ctx context.Context, key string) ([]int,
 
 // listWorkflows calls fn with the id of every workflow query matches.
 func (tc *temporalConn) listWorkflows(ctx context.Context, query string, fn func(workflowID string)) error {
+	return tc.listExecutions(ctx, query, func(e *workflowpb.WorkflowExecutionInfo) {
+		fn(e.GetExecution().GetWorkflowId())
+	})
+}
+
+// listExecutions calls fn with every workflow execution query matches, page
+// by page.
+func (tc *temporalConn) listExecutions(ctx context.Context, query string, fn func(*workflowpb.WorkflowExecutionInfo)) error {
 	var token []byte
 	for {
 		resp, err := tc.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
@@ -211,7 +227,7 @@ func (tc *temporalConn) listWorkflows(ctx context.Context, query string, fn func
 			return tc.temporalError(err, "list workflows")
 		}
 		for _, e := range resp.GetExecutions() {
-			fn(e.GetExecution().GetWorkflowId())
+			fn(e)
 		}
 		token = resp.GetNextPageToken()
 		if len(token) == 0 {
@@ -230,20 +246,12 @@ func escapeQuery(s string) string {
 // gives the validator's rejections their exit codes: an unknown instance 6,
 // a busy or updating job 4.
 func (tc *temporalConn) updateJob(ctx context.Context, key, name string, result any, args ...any) error {
-	if err := tc.checkWorker(ctx); err != nil {
-		return err
-	}
-	h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.JobWorkflowID(key),
-		UpdateName:   name,
-		Args:         args,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, result)
-	}
+	err := tc.sendUpdate(ctx, workflows.JobWorkflowID(key), name, "", result, args...)
 	if err == nil {
 		return nil
+	}
+	if exitCode(err) != ExitUnknown {
+		return err
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
@@ -253,4 +261,25 @@ func (tc *temporalConn) updateJob(ctx context.Context, key, name string, result 
 		return withCode(ExitCommandFailure, fmt.Errorf("%s %s: %s", name, key, appErr.Message()))
 	}
 	return tc.jobError(key, err, name+" "+key)
+}
+
+// sendUpdate runs the Temporal update name of a workflow and waits for its
+// result. It fails at once when no worker polls (an update waits for one);
+// other errors come back as the SDK gives them, for the caller to classify.
+// A non-empty updateID makes a repeated request the same update.
+func (tc *temporalConn) sendUpdate(ctx context.Context, workflowID, name, updateID string, result any, args ...any) error {
+	if err := tc.checkWorker(ctx); err != nil {
+		return err
+	}
+	h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflowID,
+		UpdateID:     updateID,
+		UpdateName:   name,
+		Args:         args,
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = h.Get(ctx, result)
+	}
+	return err
 }

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/workflows"
+)
+
+type updateInfoOptions struct {
+	writeJSON bool
+}
+
+func newUpdateInfoCommand(a *app) *cobra.Command {
+	var o updateInfoOptions
+	cmd := &cobra.Command{
+		Use:   "info KEY [ID]",
+		Short: "Show an update's state and events: the job's active update, else its latest",
+		Example: `  borealis update info devcluster/www-data/prod/hello
+  borealis update info devcluster/www-data/prod/hello 3f1c2a9e-5b7d-4c1e-9a2b-6d8e0f1a2b3c --write-json`,
+		Args: rangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id := ""
+			if len(args) == 2 {
+				id = args[1]
+			}
+			return runUpdateInfo(cmd.Context(), a, o, args[0], id)
+		},
+	}
+	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print JSON (SPEC §6 shape)")
+	return cmd
+}
+
+// updateInfoJSON is `update info --write-json`: exactly the keys of SPEC §6.
+type updateInfoJSON struct {
+	UpdateID       string              `json:"updateId"`
+	Job            string              `json:"job"`
+	Status         string              `json:"status"`
+	Started        int64               `json:"started"`
+	LastModified   int64               `json:"lastModified"`
+	UpdateEvents   []updateEventJSON   `json:"updateEvents"`
+	InstanceEvents []instanceEventJSON `json:"instanceEvents"`
+}
+
+type updateEventJSON struct {
+	Timestamp int64  `json:"timestamp"`
+	Status    string `json:"status"`
+	Message   string `json:"message"`
+}
+
+type instanceEventJSON struct {
+	InstanceID int    `json:"instanceId"`
+	Timestamp  int64  `json:"timestamp"`
+	Action     string `json:"action"`
+}
+
+func toUpdateInfoJSON(info workflows.UpdateInfo) updateInfoJSON {
+	out := updateInfoJSON{
+		UpdateID: info.UpdateID, Job: info.Job, Status: string(info.Status),
+		Started: info.Started, LastModified: info.LastModified,
+		UpdateEvents:   make([]updateEventJSON, 0, len(info.UpdateEvents)),
+		InstanceEvents: make([]instanceEventJSON, 0, len(info.InstanceEvents)),
+	}
+	for _, e := range info.UpdateEvents {
+		out.UpdateEvents = append(out.UpdateEvents, updateEventJSON{Timestamp: e.Timestamp, Status: string(e.Status), Message: e.Message})
+	}
+	for _, e := range info.InstanceEvents {
+		out.InstanceEvents = append(out.InstanceEvents, instanceEventJSON{InstanceID: e.InstanceID, Timestamp: e.Timestamp, Action: e.Action})
+	}
+	return out
+}
+
+func runUpdateInfo(ctx context.Context, a *app, o updateInfoOptions, keyArg, id string) error {
+	key, err := jobkey.Parse(keyArg)
+	if err != nil {
+		return withCode(ExitInvalidParameter, err)
+	}
+	tc, err := a.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	k := key.String()
+	if id == "" {
+		if id, err = tc.currentUpdate(ctx, k); err != nil {
+			return err
+		}
+	} else if err := tc.jobExists(ctx, k); err != nil {
+		return err
+	}
+	info, err := tc.updateInfo(ctx, k, id)
+	if err != nil {
+		return err
+	}
+	a.printWebUI(tc.st, workflows.UpdateWorkflowID(k, id), o.writeJSON)
+	if o.writeJSON {
+		enc := json.NewEncoder(a.out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(toUpdateInfoJSON(info))
+	}
+	return printUpdateInfo(a.out, info)
+}
+
+// currentUpdate is the id of the job's active update, else of its latest.
+func (tc *temporalConn) currentUpdate(ctx context.Context, key string) (string, error) {
+	view, err := tc.queryJob(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	if view.Updating != "" {
+		return view.Updating, nil
+	}
+	updates, err := tc.listUpdates(ctx, key, nil)
+	if err != nil {
+		return "", err
+	}
+	if len(updates) == 0 {
+		return "", errorf(ExitInvalidParameter, "job %s has no updates", key)
+	}
+	return updates[0].ID, nil
+}
+
+// printUpdateInfo prints an update's state, progress and events.
+func printUpdateInfo(w io.Writer, info workflows.UpdateInfo) error {
+	fmt.Fprintf(w, "Update %s of %s\n", info.UpdateID, info.Job)
+	fmt.Fprintf(w, "  status:        %s\n", info.Status)
+	fmt.Fprintf(w, "  started:       %s\n", formatMillis(info.Started))
+	fmt.Fprintf(w, "  last modified: %s\n", formatMillis(info.LastModified))
+	fmt.Fprintf(w, "  progress:      %s\n", progressLine(info))
+	fmt.Fprintln(w, "Update events:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, e := range info.UpdateEvents {
+		if e.Message == "" {
+			fmt.Fprintf(tw, "  %s\t%s\n", formatMillis(e.Timestamp), e.Status)
+		} else {
+			fmt.Fprintf(tw, "  %s\t%s\t%s\n", formatMillis(e.Timestamp), e.Status, e.Message)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Instance events:")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, e := range info.InstanceEvents {
+		fmt.Fprintf(tw, "  %s\tinstance %d\t%s\n", formatMillis(e.Timestamp), e.InstanceID, e.Action)
+	}
+	return tw.Flush()
+}
+
+// formatMillis shows an epoch-millisecond time in local time, to the millisecond.
+func formatMillis(ms int64) string {
+	if ms == 0 {
+		return "-"
+	}
+	return time.UnixMilli(ms).Format("2006-01-02 15:04:05.000")
+}
