@@ -107,6 +107,21 @@ type OpResult struct {
 	Failed    map[int]string `json:"failed,omitempty"`
 }
 
+// Error types of the application errors workflows answer requests with, so
+// callers can match them without parsing messages.
+const (
+	// ErrTypeJobUpdating: the job has an active update (details: its id).
+	ErrTypeJobUpdating = "JobUpdating"
+	// ErrTypeUpdateNotActive: the update has finished.
+	ErrTypeUpdateNotActive = "UpdateNotActive"
+	// ErrTypeUnchanged: the update would change nothing.
+	ErrTypeUnchanged = "Unchanged"
+	// ErrTypeNotService: updates apply to services only.
+	ErrTypeNotService = "NotService"
+	// ErrTypeUnknownInstance: an instance the job does not have.
+	ErrTypeUnknownInstance = "UnknownInstance"
+)
+
 // Errors the job workflow answers with, in Aurora's wording (capitalised,
 // as scripts match them).
 var (
@@ -270,7 +285,8 @@ func (j *job) validateFree() error {
 	case j.ended:
 		return errors.New("job has been killed")
 	case j.st.Updating != "":
-		return fmt.Errorf("%w (update %s)", ErrJobUpdating, j.st.Updating)
+		return temporal.NewNonRetryableApplicationError(fmt.Sprintf("%s (update %s)", ErrJobUpdating, j.st.Updating),
+			ErrTypeJobUpdating, ErrJobUpdating, j.st.Updating)
 	case j.busy != "":
 		return fmt.Errorf("%w: %s", ErrJobBusy, j.busy)
 	}
@@ -294,7 +310,7 @@ func (j *job) validateInstances(ids []int, emptyMeansAll bool) error {
 	}
 	if len(missing) > 0 {
 		return temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("job %s has no instance %v", j.key(), missing), "UnknownInstance", nil)
+			fmt.Sprintf("job %s has no instance %v", j.key(), missing), ErrTypeUnknownInstance, nil)
 	}
 	return nil
 }
@@ -461,7 +477,7 @@ func (j *job) validateUpdate(r StartUpdateRequest) error {
 	case r.Job.Key() != j.key():
 		return fmt.Errorf("the config is of job %s, not %s", r.Job.Key(), j.key())
 	case !j.in.Job.Service || !r.Job.Service:
-		return temporal.NewNonRetryableApplicationError("Updates are not supported for non-service tasks.", "NotService", nil)
+		return temporal.NewNonRetryableApplicationError("Updates are not supported for non-service tasks.", ErrTypeNotService, nil)
 	case r.Job.UpdateConfig.UpdateOrder == config.UpdateOrderStartFirst:
 		return errors.New("update_order start_first is not supported yet; use stop_first")
 	}

@@ -88,6 +88,7 @@ func (u *update) run(ctx workflow.Context) (UpdateInfo, error) {
 		final, msg = u.rollBack(ctx)
 	}
 	u.setStatus(ctx, final, msg)
+	u.info.Progress = u.progress()
 	done := UpdateDone{UpdateID: u.in.UpdateID, Status: final}
 	if err := workflow.SignalExternalWorkflow(ctx, u.in.JobWorkflowID, "", SignalUpdateDone, done).Get(ctx, nil); err != nil {
 		u.logger.Error("tell the job the update is done", "error", err)
@@ -177,7 +178,7 @@ func (u *update) registerHandlers(ctx workflow.Context) error {
 	}
 	active := func() error {
 		if !u.status.Active() || u.abort {
-			return ErrUpdateFinished
+			return temporal.NewNonRetryableApplicationError(ErrUpdateFinished.Error(), ErrTypeUpdateNotActive, ErrUpdateFinished)
 		}
 		return nil
 	}
@@ -237,6 +238,9 @@ func (u *update) registerHandlers(ctx workflow.Context) error {
 			func(ctx workflow.Context) (UpdateStatus, error) {
 				op.apply(ctx)
 				u.wake++
+				if u.abort {
+					return UpdateAborted, nil
+				}
 				return u.status, nil
 			},
 			workflow.UpdateHandlerOptions{Validator: op.validate})
@@ -351,10 +355,10 @@ func (u *update) settle(ctx workflow.Context, forward bool) error {
 func (u *update) rollBack(ctx workflow.Context) (UpdateStatus, string) {
 	reason := "rolling back"
 	if u.failed > u.cfg.MaxTotalFailures {
-		reason = fmt.Sprintf("%d instances failed (max_total_failures %d): rolling back", u.failed, u.cfg.MaxTotalFailures)
+		reason = fmt.Sprintf("%s failed (max_total_failures %d): rolling back", instances(u.failed), u.cfg.MaxTotalFailures)
 	}
 	if !u.cfg.RollbackOnFailure && u.failed > u.cfg.MaxTotalFailures {
-		return UpdateFailed, fmt.Sprintf("%d instances failed and rollback_on_failure is off", u.failed)
+		return UpdateFailed, fmt.Sprintf("%s failed and rollback_on_failure is off", instances(u.failed))
 	}
 	u.setStatus(ctx, u.activeStatus(), reason)
 	steps := slices.Clone(u.touched)
@@ -368,7 +372,7 @@ func (u *update) rollBack(ctx workflow.Context) (UpdateStatus, string) {
 	case u.abort:
 		return UpdateAborted, "aborted by user"
 	case u.failed > u.cfg.MaxTotalFailures:
-		return UpdateFailed, fmt.Sprintf("%d instances failed to roll back", u.failed)
+		return UpdateFailed, fmt.Sprintf("%s failed to roll back", instances(u.failed))
 	}
 	return UpdateRolledBack, ""
 }
@@ -483,6 +487,14 @@ func (u *update) handleReplies(ctx workflow.Context, forward bool) bool {
 	return budgetGone
 }
 
+// instances says "1 instance" or "N instances".
+func instances(n int) string {
+	if n == 1 {
+		return "1 instance"
+	}
+	return strconv.Itoa(n) + " instances"
+}
+
 func pick(forward bool, a, b string) string {
 	if forward {
 		return a
@@ -492,5 +504,5 @@ func pick(forward bool, a, b string) string {
 
 // unchanged is the error for an update that changes nothing.
 func unchanged() error {
-	return temporal.NewNonRetryableApplicationError("Job is unchanged by proposed update.", "Unchanged", nil)
+	return temporal.NewNonRetryableApplicationError("Job is unchanged by proposed update.", ErrTypeUnchanged, nil)
 }

@@ -255,7 +255,7 @@ func (tc *temporalConn) updateJob(ctx context.Context, key, name string, result 
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {
-		if appErr.Type() == "UnknownInstance" {
+		if appErr.Type() == workflows.ErrTypeUnknownInstance {
 			return withCode(ExitInvalidParameter, errors.New(appErr.Message()))
 		}
 		return withCode(ExitCommandFailure, fmt.Errorf("%s %s: %s", name, key, appErr.Message()))

@@ -277,7 +277,7 @@ func (tc *temporalConn) updateOpError(err error, key, id, op string) error {
 		return err
 	case errors.As(err, &notFound):
 		return errNoActiveUpdate()
-	case errors.As(err, &appErr) && appErr.Message() == workflows.ErrUpdateFinished.Error():
+	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeUpdateNotActive:
 		return errNoActiveUpdate()
 	case errors.As(err, &appErr):
 		return errorf(ExitCommandFailure, "%s update %s of %s: %s", op, id, key, appErr.Message())

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,10 +74,10 @@ func runUpdateStart(ctx context.Context, a *app, o updateStartOptions, spec, pat
 	case err == nil:
 	case exitCode(err) != ExitUnknown:
 		return err
-	case errors.As(err, &appErr) && appErr.Type() == "Unchanged":
+	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeUnchanged:
 		fmt.Fprintln(a.out, appErr.Message())
 		return nil
-	case errors.As(err, &appErr) && strings.HasPrefix(appErr.Message(), workflows.ErrJobUpdating.Error()):
+	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeJobUpdating:
 		// Another update started since the query above.
 		active := ""
 		if v, err := tc.queryJob(ctx, k); err == nil {
