@@ -90,7 +90,11 @@ func (a *Activities) StartTask(ctx context.Context, in StartTaskInput) (StartTas
 		}
 	}
 	spec := TaskSpecFor(in)
-	task, err := a.Runtime.Start(ctx, spec)
+	// Heartbeats let a crashed worker's start be retried (and the container
+	// adopted) within the heartbeat timeout, not the start-to-close one.
+	task, err := whileHeartbeating(ctx, a, nil, func(ctx context.Context) (*dockerrun.Task, error) {
+		return a.Runtime.Start(ctx, spec)
+	})
 	if err != nil {
 		return StartTaskResult{}, runtimeError(ctx, fmt.Sprintf("start task %s of %s/%d", in.TaskID, in.JobKey, in.Instance), err)
 	}

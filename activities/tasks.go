@@ -64,7 +64,10 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 // RemoveTask removes a finished task's container, keeping its sandbox (the
 // task's logs). A task without a container is not an error.
 func (a *Activities) RemoveTask(ctx context.Context, taskID string) error {
-	if err := a.Runtime.Remove(ctx, taskID, dockerrun.RemoveOptions{}); err != nil {
+	_, err := whileHeartbeating(ctx, a, nil, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, a.Runtime.Remove(ctx, taskID, dockerrun.RemoveOptions{})
+	})
+	if err != nil {
 		return runtimeError(ctx, "remove task "+taskID, err)
 	}
 	loggerOf(a).Info("removed task container", "task", taskID)

@@ -20,15 +20,19 @@ var retryForever = &temporal.RetryPolicy{
 }
 
 var (
-	// shortActivity is for quick Docker calls (reconcile, remove).
+	// shortActivity is for quick Docker calls (reconcile, remove). They
+	// heartbeat, so a dead worker's call is retried within HeartbeatTimeout.
 	shortActivity = workflow.ActivityOptions{
-		StartToCloseTimeout: time.Minute,
+		StartToCloseTimeout: 5 * time.Minute,
+		HeartbeatTimeout:    10 * time.Second,
 		RetryPolicy:         retryForever,
 	}
 	// startActivity creates and starts a container; StartTask adopts what an
-	// earlier attempt made, so retries are safe.
+	// earlier attempt made, so retries are safe, and heartbeats, so a start
+	// cut short by a worker crash is retried within seconds.
 	startActivity = workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
+		HeartbeatTimeout:    10 * time.Second,
 		RetryPolicy:         retryForever,
 	}
 	// longActivity waits (for an exit, or across many health checks) and
