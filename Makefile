@@ -7,7 +7,7 @@ TOOLS := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 FUZZTIME ?= 15s
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build images test unit fuzz lint dev-server dev-server-stop worker demo demo-stop clean
+.PHONY: all build images test unit fuzz lint docs dev-server dev-server-stop worker demo demo-stop clean
 
 all: build
 
@@ -47,6 +47,11 @@ lint:
 	$(GO) vet ./...
 	$(TOOLS) staticcheck ./...
 	$(TOOLS) workflowcheck ./workflows/...
+
+## docs: docs/config-reference.md, generated from the job model (a test checks it is current)
+docs:
+	$(GO) run ./starter config reference > docs/config-reference.md.tmp || { rm -f docs/config-reference.md.tmp; exit 1; }
+	mv docs/config-reference.md.tmp docs/config-reference.md
 
 ## dev-server: start (or reuse) the Temporal dev server; dev-server-stop stops it
 dev-server:

@@ -369,29 +369,32 @@ func (j *job) instanceStarted(ctx workflow.Context, id int, f workflow.ChildWork
 func (j *job) request(ctx workflow.Context, ids []int, kind RequestKind, watchSecs int) ([]InstanceReply, error) {
 	j.st.Seq++
 	me := workflow.GetInfo(ctx).WorkflowExecution.ID
-	keys := make([]string, len(ids))
+	reqs := make([]InstanceRequest, len(ids))
 	for i, id := range ids {
-		key := fmt.Sprintf("%s/%s/%d/%d", me, kind, j.st.Seq, id)
-		keys[i] = key
-		req := InstanceRequest{Key: key, Kind: kind, ReplyTo: me, WatchSecs: watchSecs}
-		err := workflow.SignalExternalWorkflow(ctx, InstanceWorkflowID(j.key(), id), "", SignalInstanceRequest, req).Get(ctx, nil)
-		if err != nil {
-			// The instance's workflow has ended: nothing runs there to kill or restart.
-			outcome := OutcomeFailed
-			if kind == RequestKill {
-				outcome = OutcomeKilled
-			}
-			j.replies[key] = InstanceReply{Key: key, Instance: id, Outcome: outcome, Message: "instance has ended"}
+		reqs[i] = InstanceRequest{Key: fmt.Sprintf("%s/%s/%d/%d", me, kind, j.st.Seq, id), Kind: kind, ReplyTo: me, WatchSecs: watchSecs}
+		if !signalInstance(ctx, j.key(), id, reqs[i]) {
+			j.replies[reqs[i].Key] = endedReply(reqs[i], id)
 		}
 	}
-	err := workflow.Await(ctx, func() bool {
-		for _, k := range keys {
-			if _, ok := j.replies[k]; !ok {
+	answered := func() bool {
+		for _, r := range reqs {
+			if _, ok := j.replies[r.Key]; !ok {
 				return false
 			}
 		}
 		return true
+	}
+	err := awaitAnswered(ctx, answered, func() {
+		for i, r := range reqs {
+			if _, ok := j.replies[r.Key]; !ok && !signalInstance(ctx, j.key(), ids[i], r) {
+				j.replies[r.Key] = endedReply(r, ids[i])
+			}
+		}
 	})
+	keys := make([]string, len(reqs))
+	for i, r := range reqs {
+		keys[i] = r.Key
+	}
 	out := make([]InstanceReply, len(ids))
 	for i, k := range keys {
 		out[i] = j.replies[k]

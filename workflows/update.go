@@ -37,6 +37,9 @@ type inFlight struct {
 	step     Step
 	key      string
 	attempts int
+	// sent is the request sent to the instance, to send again when it goes
+	// unanswered; nil when the job's workflow was asked (an added instance).
+	sent *InstanceRequest
 }
 
 type update struct {
@@ -297,14 +300,36 @@ func (u *update) drive(ctx workflow.Context, steps []Step, forward bool) (stop b
 			}
 			u.showDetails(ctx)
 		}
-		wake := u.wake
-		if err := workflow.Await(ctx, func() bool { return u.wake != wake || u.hasReply() }); err != nil {
+		if err := u.await(ctx); err != nil {
 			return true, err
 		}
 		if u.handleReplies(ctx, forward) {
 			return true, nil
 		}
 	}
+}
+
+// await waits for an answer or an operation. Requests unanswered for
+// resendEvery are sent again, to notice instances whose workflow ended.
+func (u *update) await(ctx workflow.Context) error {
+	wake := u.wake
+	woken := func() bool { return u.wake != wake || u.hasReply() }
+	if workflow.GetVersion(ctx, resendVersionID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return workflow.Await(ctx, woken)
+	}
+	ok, err := workflow.AwaitWithTimeout(ctx, resendEvery, woken)
+	if err != nil || ok {
+		return err
+	}
+	for _, f := range u.flight {
+		if _, answered := u.replies[f.key]; answered || f.sent == nil {
+			continue
+		}
+		if !signalInstance(ctx, u.in.JobKey, f.step.Instance, *f.sent) {
+			u.replies[f.key] = endedReply(*f.sent, f.step.Instance)
+		}
+	}
+	return nil
 }
 
 func (u *update) hasReply() bool {
@@ -342,8 +367,7 @@ func (u *update) forward(ctx workflow.Context) (UpdateStatus, string) {
 // settle waits for the instances in flight to finish before turning back.
 func (u *update) settle(ctx workflow.Context, forward bool) error {
 	for len(u.flight) > 0 && !u.abort {
-		wake := u.wake
-		if err := workflow.Await(ctx, func() bool { return u.wake != wake || u.hasReply() }); err != nil {
+		if err := u.await(ctx); err != nil {
 			return err
 		}
 		u.handleReplies(ctx, forward)
@@ -411,6 +435,7 @@ func (u *update) send(ctx workflow.Context, f *inFlight, forward bool) {
 	}
 	add := (forward && f.step.Action == ActionAdd) || (!forward && f.step.Action == ActionRemove)
 	remove := (forward && f.step.Action == ActionRemove) || (!forward && f.step.Action == ActionAdd)
+	f.sent = nil
 	switch {
 	case add:
 		u.record(ctx, RecordRequest{Op: RecordAdd, Instance: f.step.Instance, Version: version, Watch: &watch})
@@ -424,13 +449,9 @@ func (u *update) send(ctx workflow.Context, f *inFlight, forward bool) {
 }
 
 func (u *update) signalInstance(ctx workflow.Context, f *inFlight, req InstanceRequest) {
-	err := workflow.SignalExternalWorkflow(ctx, InstanceWorkflowID(u.in.JobKey, f.step.Instance), "", SignalInstanceRequest, req).Get(ctx, nil)
-	if err != nil {
-		outcome := OutcomeFailed
-		if req.Kind == RequestKill {
-			outcome = OutcomeKilled // nothing runs there any more
-		}
-		u.replies[f.key] = InstanceReply{Key: f.key, Instance: f.step.Instance, Outcome: outcome, Message: "instance has ended"}
+	f.sent = &req
+	if !signalInstance(ctx, u.in.JobKey, f.step.Instance, req) {
+		u.replies[f.key] = endedReply(req, f.step.Instance)
 	}
 }
 

@@ -1,0 +1,473 @@
+package config
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The configuration reference (`borealis config reference`,
+// docs/config-reference.md) is generated from the model itself: field names
+// and types by reflection over the structs of model.go, defaults from the
+// Default* constructors of defaults.go, and meanings from the tables below.
+// A test fails when a model field or object has no entry here, so the
+// reference cannot drift from the code.
+
+// ObjectDoc documents one configuration object.
+type ObjectDoc struct {
+	// Name is the Aurora name: Process, HttpHealthChecker, ...
+	Name string
+	// Summary says what the object is, in Markdown.
+	Summary string
+	// Fields lists the object's fields in declaration order.
+	Fields []FieldDoc
+}
+
+// FieldDoc documents one field of an object.
+type FieldDoc struct {
+	// Name is the field's name in every format (Aurora keyword, YAML/JSON key).
+	Name string
+	// Type is the Aurora type: String, Integer, Float, Boolean, List(X),
+	// Map(String, String) or an object name.
+	Type string
+	// Default is the default as written in an .aurora file ('/health', 15.0,
+	// True, HealthCheckConfig()), or "required", "unset", or a phrase for a
+	// default computed from other fields.
+	Default string
+	// Literal tells whether Default is a value (shown as code) rather than
+	// "required", "unset" or a phrase.
+	Literal bool
+	// Meaning is one line of Markdown.
+	Meaning string
+}
+
+// referenceObjects lists every object of the model, in the reference's order.
+var referenceObjects = []reflect.Type{
+	reflect.TypeFor[Job](),
+	reflect.TypeFor[Task](),
+	reflect.TypeFor[Process](),
+	reflect.TypeFor[Constraint](),
+	reflect.TypeFor[Resources](),
+	reflect.TypeFor[HealthCheckConfig](),
+	reflect.TypeFor[HealthCheckerConfig](),
+	reflect.TypeFor[HTTPHealthChecker](),
+	reflect.TypeFor[ShellHealthChecker](),
+	reflect.TypeFor[UpdateConfig](),
+	reflect.TypeFor[UpdateStrategy](),
+	reflect.TypeFor[QueueUpdateStrategy](),
+	reflect.TypeFor[BatchUpdateStrategy](),
+	reflect.TypeFor[VariableBatchUpdateStrategy](),
+	reflect.TypeFor[Container](),
+	reflect.TypeFor[Docker](),
+	reflect.TypeFor[DockerParameter](),
+	reflect.TypeFor[Announcer](),
+	reflect.TypeFor[LifecycleConfig](),
+	reflect.TypeFor[HTTPLifecycleConfig](),
+	reflect.TypeFor[Metadata](),
+}
+
+// objectSummaries describes each object, by Aurora name.
+var objectSummaries = map[string]string{
+	"Job": "One Aurora job: a task run as `instances` instances, identified by the job key " +
+		"`cluster/role/environment/name`. `Service(...)` is `Job(service = True, ...)`. " +
+		"An Aurora file assigns a list of jobs to `jobs`; YAML and JSON files have a top-level `jobs` list.",
+	"Task": "A set of processes run together in one container (one task per instance at a time). " +
+		"Processes without constraints run in parallel. `SequentialTask(...)` is a `Task` whose processes " +
+		"all run in one `order(...)`; it refuses a task that already has constraints.",
+	"Process": "One command line run inside the task's container by the in-container runner " +
+		"(Thermos's Process). A task succeeds when every non-ephemeral, non-final process has finished successfully.",
+	"Constraint": "An order between processes, made with `order(a, b, ...)` from processes or process names " +
+		"(in YAML/JSON `constraints: [{order: [a, b]}]`). A process may not depend on a daemon process, " +
+		"a non-ephemeral process not on an ephemeral one, final and regular processes not on each other; cycles are errors.",
+	"Resources": "What a task's container may use, enforced as Docker limits. All three of cpu, ram and disk are required.",
+	"HealthCheckConfig": "Health-check timing and counting (Aurora's rules). With " +
+		"`m = ceil(initial_interval_secs / interval_secs)` and " +
+		"`n = m + max_consecutive_failures + min_consecutive_successes`, failures in the first m checks are " +
+		"ignored and a task not RUNNING after n checks fails. The first check runs as soon as the container runs.",
+	"HealthCheckerConfig": "A choice of health checker: set exactly one of `http` and `shell`. " +
+		"A shell checker is used whenever one is set; the HTTP checker only when the task has a port named " +
+		"`health`; with neither, a task is RUNNING as soon as its container has started. " +
+		"In an Aurora file `health_checker = ShellHealthChecker(...)` stands for the choice.",
+	"HttpHealthChecker": "GET `http://<host>:<health port><endpoint>` with `timeout_secs`. " +
+		"A connection error, a timeout or an unexpected body or status is a failed check.",
+	"ShellHealthChecker": "A command run inside the task's container; exit status 0 is healthy, " +
+		"any other status or a timeout is a failed check.",
+	"UpdateConfig": "How `borealis update start` rolls a new config out to a service job, and when it rolls back. " +
+		"Only instances whose task changed are updated (every field but `update_config` and `instances` counts).",
+	"UpdateStrategy": "A choice of update strategy: set exactly one field. In YAML/JSON " +
+		"`update_strategy: {batch: {batch_size: 3}}`; in an Aurora file the strategy object itself " +
+		"(`update_strategy = BatchUpdateStrategy(batch_size = 3)`). There is no `UpdateStrategy(...)` constructor.",
+	"QueueUpdateStrategy": "Keeps up to `batch_size` instances in flight: a new one starts as soon as one is done. " +
+		"This is the strategy when `update_strategy` is unset (with the UpdateConfig's `batch_size`).",
+	"BatchUpdateStrategy": "Updates instances in groups of `batch_size`: the next group starts only when the " +
+		"whole group before it is done. `wait_for_batch_completion = True` means the same.",
+	"VariableBatchUpdateStrategy": "Like BatchUpdateStrategy, with the group sizes of `batch_sizes` in turn; " +
+		"the last size repeats.",
+	"Container": "A choice of container; Docker is the only kind Borealis runs. " +
+		"In an Aurora file `container = Docker(...)` stands for `Container(docker = Docker(...))`.",
+	"Docker":    "The image a task's container runs. Borealis pulls nothing: the image must exist on the worker's Docker host.",
+	"Parameter": "A Docker parameter, named like a `docker run` option without the dashes.",
+	"Announcer": "Service discovery. Borealis keeps no ZooKeeper ServerSets; `borealis job endpoints` " +
+		"shows the RUNNING instances as ServerSet members, with `primary_port` as the service endpoint.",
+	"LifecycleConfig": "How a task is asked to leave before it is signalled (kill, restart, update). " +
+		"A choice whose only kind is `http`.",
+	"HttpLifecycleConfig": "The HTTP shutdown sequence, used when the task has a `health` port: POST " +
+		"`graceful_shutdown_endpoint`, wait up to `graceful_shutdown_wait_secs`; POST `shutdown_endpoint`, wait up " +
+		"to `shutdown_wait_secs`; then SIGTERM and, after the task's `finalization_wait`, SIGKILL. A task that exits " +
+		"earlier skips the rest; an endpoint that does not answer 2xx moves on at once.",
+	"Metadata": "A free key/value pair kept with the job.",
+}
+
+// fieldDoc is a field's entry in the description table.
+type fieldDoc struct {
+	meaning string
+	// required fields have no default; validation refuses them empty.
+	required bool
+	// derived replaces the default for a field whose default is computed
+	// from other fields at load time.
+	derived string
+}
+
+// fieldDocs describes every field, keyed by "Object.field" (Aurora names).
+var fieldDocs = map[string]fieldDoc{
+	// Job
+	"Job.name":        {meaning: "Last part of the job key; letters, digits, `_`, `-` and `.`.", derived: "the task's name"},
+	"Job.role":        {meaning: "Role (the account the job belongs to); part of the job key; letters, digits, `_`, `-` and `.`.", required: true},
+	"Job.cluster":     {meaning: "Cluster, the first part of the job key `cluster/role/environment/name`; letters, digits, `_`, `-` and `.`.", required: true},
+	"Job.environment": {meaning: "Environment (`prod`, `devel`, `test`, ...); part of the job key; letters, digits, `_`, `-` and `.`.", required: true},
+	"Job.task":        {meaning: "The task every instance runs.", required: true},
+	"Job.instances":   {meaning: "Number of instances, ids 0 to instances-1; each is one instance workflow running one container at a time."},
+	"Job.service":     {meaning: "A service: a new task is started whenever one ends (FINISHED, FAILED, LOST). Only services can be updated."},
+	"Job.max_task_failures": {meaning: "Non-service jobs: an instance whose tasks have FAILED this many times is not restarted; " +
+		"-1 = unlimited; must be -1 or > 0."},
+	"Job.health_check_config": {meaning: "Health-check timing, counting and checker (HealthCheckConfig)."},
+	"Job.update_config":       {meaning: "How `update start` rolls out a new config (UpdateConfig)."},
+	"Job.container":           {meaning: "`Docker(image = ...)`; unset runs the image `borealis/base:latest`."},
+	"Job.constraints":         {meaning: "Aurora's scheduling constraints (attribute: value). Accepted; not acted on, as Borealis places tasks on its one Docker host."},
+	"Job.announce":            {meaning: "Service discovery (Announcer); its `primary_port` is the service endpoint of `job endpoints`."},
+	"Job.metadata":            {meaning: "Free key/value pairs (Metadata) kept with the job's config."},
+	"Job.contact":             {meaning: "Contact address of the job's owner; informational."},
+	"Job.tier":                {meaning: "Aurora's scheduling tier (`preferred`, `preemptible`, ...). Accepted; not acted on (no tiers or quotas)."},
+	"Job.priority":            {meaning: "Aurora's preemption priority. Accepted; not acted on."},
+	"Job.production":          {meaning: "Aurora's production flag (production quota). Accepted; not acted on."},
+	"Job.lifecycle":           {meaning: "How a task with a `health` port is asked to shut down before it is signalled (LifecycleConfig)."},
+	"Job.task_links":          {meaning: "Aurora's task links (name: URL template). Accepted; not acted on."},
+	"Job.enable_hooks":        {meaning: "Aurora's client hooks. Accepted; not acted on."},
+
+	// Task
+	"Task.name":        {meaning: "Task name; letters, digits, `_`, `-` and `.`.", derived: "the first process's name"},
+	"Task.processes":   {meaning: "The processes of the task; at least one, names unique.", required: true},
+	"Task.constraints": {meaning: "Order constraints between processes: `[order(a, b, ...)]`."},
+	"Task.resources":   {meaning: "CPU, RAM and disk of the task's container.", required: true},
+	"Task.max_failures": {meaning: "Failed processes that fail the task; 0 = unlimited. A task whose remaining " +
+		"processes can no longer succeed fails at once."},
+	"Task.max_concurrency":   {meaning: "Processes that may run at once; 0 = unlimited."},
+	"Task.finalization_wait": {meaning: "Seconds from SIGTERM to SIGKILL when the task is stopped; final processes run within it."},
+
+	// Process
+	"Process.name": {meaning: "Unique in the task; must not contain `/` or start with `.`.", required: true},
+	"Process.cmdline": {meaning: "Run with `/bin/sh -c` in the task's container, in `/sandbox`; `{{thermos.ports[NAME]}}`, " +
+		"`{{mesos.instance}}` and `{{thermos.task_id}}` are filled in at launch.", required: true},
+	"Process.max_failures": {meaning: "Failed runs before the process is failed; 0 = retry forever."},
+	"Process.daemon":       {meaning: "Run the process again after a successful exit too."},
+	"Process.ephemeral":    {meaning: "Its outcome does not count toward the task's success."},
+	"Process.min_duration": {meaning: "Seconds between the end of one run and the next run of this process."},
+	"Process.final":        {meaning: "A finalizing process: runs after the regular processes have ended or the task is stopped."},
+
+	// Constraint
+	"Constraint.order": {meaning: "Process names; each runs after the one before it has finished successfully.", required: true},
+
+	// Resources
+	"Resources.cpu": {meaning: "CPU cores, > 0; the container's CPU quota.", required: true},
+	"Resources.ram": {meaning: "Bytes, at least 1 MiB (`128*MB`; `128MB` in YAML/JSON); the container's memory limit, " +
+		"swap included. A task over it is OOM killed and FAILED.", required: true},
+	"Resources.disk": {meaning: "Bytes, at least 1 MiB; the size limit of the container's writable layer where the " +
+		"storage driver has quotas (overlay2 on xfs, btrfs, zfs), otherwise reported as not enforced.", required: true},
+	"Resources.gpu": {meaning: "GPUs. Accepted; not allocated."},
+
+	// HealthCheckConfig
+	"HealthCheckConfig.health_checker": {meaning: "The checker (HealthCheckerConfig). The HTTP checker runs only when the task has a port named `health`."},
+	"HealthCheckConfig.initial_interval_secs": {meaning: "Grace period: failed checks among the first " +
+		"`ceil(initial_interval_secs / interval_secs)` are not counted; ≥ 0."},
+	"HealthCheckConfig.interval_secs": {meaning: "Seconds between the start of one check and the next; > 0."},
+	"HealthCheckConfig.max_consecutive_failures": {meaning: "Counted consecutive failures tolerated; one more fails the task, " +
+		"before or after RUNNING; ≥ 0."},
+	"HealthCheckConfig.min_consecutive_successes": {meaning: "Consecutive successful checks that make the task RUNNING; ≥ 1."},
+	"HealthCheckConfig.timeout_secs":              {meaning: "Time limit of one check, in seconds; > 0."},
+
+	// HealthCheckerConfig
+	"HealthCheckerConfig.http":  {meaning: "HTTP checks of the task's `health` port (HttpHealthChecker)."},
+	"HealthCheckerConfig.shell": {meaning: "A shell command run in the container (ShellHealthChecker); used whenever set."},
+
+	// HttpHealthChecker
+	"HttpHealthChecker.endpoint": {meaning: "Path requested with GET on the task's `health` port."},
+	"HttpHealthChecker.expected_response": {meaning: "Expected body, compared trimmed and case-insensitively; empty = any body. " +
+		"A non-2xx response counts as an empty body."},
+	"HttpHealthChecker.expected_response_code": {meaning: "Expected HTTP status code; 0 = any."},
+
+	// ShellHealthChecker
+	"ShellHealthChecker.shell_command": {meaning: "Run with `/bin/sh -c` in the task's container with `{{thermos.ports[NAME]}}`, " +
+		"`{{mesos.instance}}` and `{{thermos.task_id}}` filled in; exit 0 is healthy.", required: true},
+
+	// UpdateConfig
+	"UpdateConfig.batch_size": {meaning: "Instances updated at once (the Queue strategy), when `update_strategy` is unset; > 0."},
+	"UpdateConfig.watch_secs": {meaning: "Seconds a new task must stay RUNNING to count as updated; ≥ 0. " +
+		"0 is fine with health checks: RUNNING already means healthy."},
+	"UpdateConfig.max_per_shard_failures": {meaning: "Failures of one instance tolerated (it is tried again) before the instance fails."},
+	"UpdateConfig.max_total_failures":     {meaning: "Failed instances tolerated before the update fails; must be < instances."},
+	"UpdateConfig.rollback_on_failure": {meaning: "A failed update rolls back; with False it ends FAILED and the job stays " +
+		"partly updated."},
+	"UpdateConfig.wait_for_batch_completion": {meaning: "Start no batch before the previous one is done: " +
+		"`BatchUpdateStrategy(batch_size)`. Not together with `update_strategy`."},
+	"UpdateConfig.pulse_interval_secs": {meaning: "When set (≥ 60), the update advances only while `update pulse` is " +
+		"called at least this often; otherwise it waits in `ROLL_FORWARD_AWAITING_PULSE` (or `ROLL_BACK_AWAITING_PULSE`)."},
+	"UpdateConfig.update_strategy": {meaning: "QueueUpdateStrategy, BatchUpdateStrategy or VariableBatchUpdateStrategy; " +
+		"unset = `QueueUpdateStrategy(batch_size)`."},
+	"UpdateConfig.healthy_deadline_secs": {meaning: "Borealis's own: a new task not RUNNING this many seconds after its " +
+		"container started fails that attempt of its instance; unset = wait as long as it takes (as Aurora); > 0."},
+	"UpdateConfig.update_order": {meaning: "Borealis's own: `stop_first` stops the old task before starting the new one. " +
+		"`start_first` is accepted here but refused by `update start` (not supported yet)."},
+
+	// UpdateStrategy
+	"UpdateStrategy.queue":          {meaning: "QueueUpdateStrategy."},
+	"UpdateStrategy.batch":          {meaning: "BatchUpdateStrategy."},
+	"UpdateStrategy.variable_batch": {meaning: "VariableBatchUpdateStrategy."},
+
+	// Strategies
+	"QueueUpdateStrategy.batch_size": {meaning: "Instances in flight at once; > 0.", required: true},
+	"BatchUpdateStrategy.batch_size": {meaning: "Instances per batch; > 0.", required: true},
+	"BatchUpdateStrategy.autopause_after_batch": {meaning: "Pause (ROLL_FORWARD_PAUSED) before each batch after the " +
+		"first; `update resume` goes on."},
+	"VariableBatchUpdateStrategy.batch_sizes": {meaning: "Batch sizes, used in turn; the last one repeats; each > 0.", required: true},
+	"VariableBatchUpdateStrategy.autopause_after_batch": {meaning: "Pause (ROLL_FORWARD_PAUSED) before each batch after " +
+		"the first; `update resume` goes on."},
+
+	// Container, Docker, Parameter
+	"Container.docker":  {meaning: "The Docker image to run (Docker)."},
+	"Docker.image":      {meaning: "Image name, present on the Docker host (nothing is pulled).", required: true},
+	"Docker.parameters": {meaning: "Docker parameters (Parameter). Only `cap-add` is applied; others are ignored with a warning."},
+	"Parameter.name":    {meaning: "Parameter name, e.g. `cap-add` (keep a Linux capability; all others are dropped).", required: true},
+	"Parameter.value":   {meaning: "Its value; for `cap-add` a capability name, or several separated by commas."},
+
+	// Announcer
+	"Announcer.primary_port": {meaning: "Port name shown as the service endpoint by `job endpoints`; the others are additional endpoints."},
+	"Announcer.portmap":      {meaning: "Aurora's aliases of port names for announcement. Accepted; not used."},
+	"Announcer.zk_path":      {meaning: "ZooKeeper path of the ServerSet. Accepted; not used (no ZooKeeper)."},
+
+	// LifecycleConfig, HttpLifecycleConfig
+	"LifecycleConfig.http": {meaning: "The HTTP shutdown sequence (HttpLifecycleConfig)."},
+	"HttpLifecycleConfig.port": {meaning: "Name of the port the shutdown endpoints are called on (when the task has it; " +
+		"else the `health` port)."},
+	"HttpLifecycleConfig.graceful_shutdown_endpoint":  {meaning: "Path POSTed first, to ask the task to leave."},
+	"HttpLifecycleConfig.shutdown_endpoint":           {meaning: "Path POSTed next, to tell the task to leave now."},
+	"HttpLifecycleConfig.graceful_shutdown_wait_secs": {meaning: "Seconds to wait for the task to exit after the graceful endpoint; ≥ 0."},
+	"HttpLifecycleConfig.shutdown_wait_secs":          {meaning: "Seconds to wait for the task to exit after the shutdown endpoint, before SIGTERM; ≥ 0."},
+
+	// Metadata
+	"Metadata.key":   {meaning: "Key.", required: true},
+	"Metadata.value": {meaning: "Value."},
+}
+
+// Reference documents every configuration object, in a stable order.
+func Reference() []ObjectDoc {
+	out := make([]ObjectDoc, 0, len(referenceObjects))
+	for _, t := range referenceObjects {
+		name := auroraName[t]
+		doc := ObjectDoc{Name: name, Summary: objectSummaries[name]}
+		base := defaultValue(t)
+		for i := range t.NumField() {
+			field := jsonName(t, i)
+			if field == "" {
+				continue
+			}
+			fd := fieldDocs[name+"."+field]
+			f := FieldDoc{Name: field, Type: auroraType(t.Field(i).Type), Meaning: fd.meaning}
+			switch {
+			case fd.required:
+				f.Default = "required"
+			case fd.derived != "":
+				f.Default = fd.derived
+			default:
+				f.Default = formatDefault(base.Field(i), t.Field(i).Tag.Get("json"))
+				f.Literal = f.Default != "unset"
+			}
+			doc.Fields = append(doc.Fields, f)
+		}
+		out = append(out, doc)
+	}
+	return out
+}
+
+// auroraType names a Go type of the model as Aurora's schema does.
+func auroraType(t reflect.Type) string {
+	if name, ok := auroraName[t]; ok {
+		return name
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		return auroraType(t.Elem())
+	case reflect.String:
+		return "String"
+	case reflect.Int, reflect.Int64:
+		return "Integer"
+	case reflect.Float64:
+		return "Float"
+	case reflect.Bool:
+		return "Boolean"
+	case reflect.Slice:
+		return "List(" + auroraType(t.Elem()) + ")"
+	case reflect.Map:
+		return "Map(" + auroraType(t.Key()) + ", " + auroraType(t.Elem()) + ")"
+	}
+	panic("config: no Aurora type for " + t.String())
+}
+
+// formatDefault writes a default value as an Aurora file would: 'text',
+// 15.0, True, [], HttpHealthChecker(), LifecycleConfig(http =
+// HttpLifecycleConfig()). A nil pointer, or an empty optional string, is
+// "unset".
+func formatDefault(v reflect.Value, tag string) string {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return "unset"
+		}
+		return formatDefault(v.Elem(), "")
+	case reflect.String:
+		if v.String() == "" && strings.Contains(tag, "omitempty") {
+			return "unset"
+		}
+		return "'" + strings.ReplaceAll(v.String(), "'", `\'`) + "'"
+	case reflect.Int, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10)
+	case reflect.Float64:
+		return formatFloat(v.Float())
+	case reflect.Bool:
+		if v.Bool() {
+			return "True"
+		}
+		return "False"
+	case reflect.Slice:
+		items := make([]string, v.Len())
+		for i := range items {
+			items[i] = formatDefault(v.Index(i), "")
+		}
+		return "[" + strings.Join(items, ", ") + "]"
+	case reflect.Map:
+		keys := make([]string, 0, v.Len())
+		for _, k := range v.MapKeys() {
+			keys = append(keys, k.String())
+		}
+		sort.Strings(keys)
+		items := make([]string, len(keys))
+		for i, k := range keys {
+			items[i] = fmt.Sprintf("'%s': %s", k, formatDefault(v.MapIndex(reflect.ValueOf(k)), ""))
+		}
+		return "{" + strings.Join(items, ", ") + "}"
+	case reflect.Struct:
+		// Only the fields that differ from the object's own defaults.
+		t := v.Type()
+		base := defaultValue(t)
+		var args []string
+		for i := range t.NumField() {
+			name := jsonName(t, i)
+			if name == "" || reflect.DeepEqual(v.Field(i).Interface(), base.Field(i).Interface()) {
+				continue
+			}
+			args = append(args, name+" = "+formatDefault(v.Field(i), ""))
+		}
+		return auroraName[t] + "(" + strings.Join(args, ", ") + ")"
+	}
+	panic("config: cannot format a default of type " + v.Type().String())
+}
+
+// ReferenceConstants are the size constants of the config language, in bytes.
+var ReferenceConstants = []struct {
+	Name  string
+	Value int64
+}{{"B", B}, {"KB", KB}, {"MB", MB}, {"GB", GB}, {"TB", TB}}
+
+// WriteReference writes the configuration reference as Markdown: every
+// object with its fields' types, defaults and meanings, the constants and
+// helpers of the config language, and the template references. It is what
+// `borealis config reference` prints and docs/config-reference.md holds.
+func WriteReference(w io.Writer) error {
+	var b strings.Builder
+	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	objects := Reference()
+
+	p("# Configuration reference\n\n")
+	p("<!-- Generated by `borealis config reference` (`make docs`) from the job model in config/. Do not edit. -->\n\n")
+	p("A job configuration is an Aurora file (`*.aurora`: Python-like code, run as Starlark, that builds\n")
+	p("these objects and assigns a list of jobs to `jobs`), or the same objects as YAML (`*.yaml`, `*.yml`) or\n")
+	p("JSON (`*.json`) with the same field names under a top-level `jobs` list. The file's extension picks the\n")
+	p("format. In YAML and JSON nested objects are mappings, a choice is a one-key mapping named after the\n")
+	p("field of its kind (`health_checker: {shell: {...}}`, `update_strategy: {batch: {...}}`,\n")
+	p("`container: {docker: {...}}`), and sizes are bytes or strings with a unit (`128MB`, `1GB`). An unknown\n")
+	p("field is an error in every format. Every problem is reported at once, with its path\n")
+	p("(`jobs[0].update_config.batch_size: must be > 0`), and `borealis` exits with code 3.\n\n")
+	p("Defaults are Aurora's unless a field says otherwise; `unset` means the field is empty unless given.\n")
+	p("Defaults are written as in an Aurora file (`True`, `'/health'`); in YAML write `true`, `/health`.\n")
+	p("Objects are called with keyword arguments only: `Process(name = 'web', cmdline = '...')`.\n\n")
+	p("Objects: ")
+	for i, o := range objects {
+		if i > 0 {
+			p(", ")
+		}
+		p("[%s](#%s)", o.Name, strings.ToLower(o.Name))
+	}
+	p(".\nAlso: [constants](#constants), [helpers](#helpers), [templates](#templates).\n")
+
+	for _, o := range objects {
+		p("\n## %s\n\n%s\n\n", o.Name, o.Summary)
+		p("| field | type | default | meaning |\n|---|---|---|---|\n")
+		for _, f := range o.Fields {
+			def := f.Default
+			if f.Literal {
+				def = "`" + def + "`"
+			}
+			p("| `%s` | %s | %s | %s |\n", f.Name, f.Type, cell(def), cell(f.Meaning))
+		}
+	}
+
+	p("\n## Constants\n\nSize units of the config language, 1024-based as in Aurora: `ram = 128*MB`.\n")
+	p("In YAML and JSON write sizes as strings with the unit (`128MB`; `KiB`, `MiB`, ... and `K`, `M`, ... mean the same).\n\n")
+	p("| name | bytes |\n|---|---|\n")
+	for _, c := range ReferenceConstants {
+		p("| `%s` | %d |\n", c.Name, c.Value)
+	}
+
+	p("\n## Helpers\n\n")
+	p("| helper | meaning |\n|---|---|\n")
+	p("| `Service(...)` | `Job(service = True, ...)`. |\n")
+	p("| `SequentialTask(...)` | `Task(...)` with all its processes in one `order(...)`; refuses `constraints`. |\n")
+	p("| `order(a, b, ...)` | `Constraint(order = [...])` from processes or process names. |\n")
+	p("| `obj(field = value)` | calling an object makes a copy with those fields replaced: `hello(cmdline = 'x')`. |\n")
+	p("| `obj.bind(name = value)` | a copy with template values bound: `{{name}}` in its strings resolves to value. |\n")
+	p("| `obj.field` | reads a field (an attribute, not a call: `task.name`, not `task.name()`); unset fields read as their defaults. |\n")
+
+	p("\n## Templates\n\n")
+	p("`{{...}}` in a string is resolved when the config is loaded, first match wins: `--bind name=value` values\n")
+	p("(by the whole reference text), then `.bind()` values of the enclosing objects, innermost first, then the\n")
+	p("fields of the enclosing objects, innermost first (inside a process `{{name}}` is the process's name,\n")
+	p("`{{role}}` the job's, `{{task.resources.cpu}}` the task's CPU). Any other unbound reference is a config\n")
+	p("error naming it. These references are left for launch time and filled per task:\n\n")
+	p("| reference | filled with | also in the environment as |\n|---|---|---|\n")
+	p("| `{{mesos.instance}}` | the instance id (0, 1, ...) | `BOREALIS_INSTANCE` |\n")
+	p("| `{{thermos.task_id}}` | the task id, new on every run | `BOREALIS_TASK_ID` |\n")
+	p("| `{{thermos.ports[NAME]}}` | the number of port NAME: the same on the host and in the container | `BOREALIS_PORT_<NAME>` (NAME upper-cased, every character other than A-Z and 0-9 turned into `_`) |\n\n")
+	p("Every `{{thermos.ports[NAME]}}` in a process's `cmdline` requests a port named NAME, picked from the\n")
+	p("worker's port range (default 31000-32000) on its host address (default 127.0.0.1). A port named `health`\n")
+	p("turns on HTTP health checks.\n")
+
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// cell makes text safe inside a Markdown table cell.
+func cell(s string) string {
+	return strings.ReplaceAll(s, "|", `\|`)
+}
