@@ -127,6 +127,9 @@ var defaults = map[reflect.Type]func() any{
 	reflect.TypeFor[UpdateConfig]():        func() any { return DefaultUpdateConfig() },
 	reflect.TypeFor[HTTPLifecycleConfig](): func() any { return DefaultHTTPLifecycleConfig() },
 	reflect.TypeFor[Announcer]():           func() any { return DefaultAnnouncer() },
+	// Aurora's strategies default batch_size to 1.
+	reflect.TypeFor[QueueUpdateStrategy](): func() any { return QueueUpdateStrategy{BatchSize: 1} },
+	reflect.TypeFor[BatchUpdateStrategy](): func() any { return BatchUpdateStrategy{BatchSize: 1} },
 }
 
 // defaultValue is the value a struct of type t starts from.

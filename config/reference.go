@@ -237,8 +237,8 @@ var fieldDocs = map[string]fieldDoc{
 	"UpdateStrategy.variable_batch": {meaning: "VariableBatchUpdateStrategy."},
 
 	// Strategies
-	"QueueUpdateStrategy.batch_size": {meaning: "Instances in flight at once; > 0.", required: true},
-	"BatchUpdateStrategy.batch_size": {meaning: "Instances per batch; > 0.", required: true},
+	"QueueUpdateStrategy.batch_size": {meaning: "Instances in flight at once; > 0."},
+	"BatchUpdateStrategy.batch_size": {meaning: "Instances per batch; > 0."},
 	"BatchUpdateStrategy.autopause_after_batch": {meaning: "Pause (ROLL_FORWARD_PAUSED) before each batch after the " +
 		"first; `update resume` goes on."},
 	"VariableBatchUpdateStrategy.batch_sizes": {meaning: "Batch sizes, used in turn; the last one repeats; each > 0.", required: true},
