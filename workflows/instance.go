@@ -534,8 +534,13 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 					w.reply(ctx, req, OutcomeFailed, "instance is being killed")
 				}
 			}
-			if stopping != stopNone && t.Status != StatusKilling {
-				w.event(ctx, StatusKilling, stopMsg)
+			if stopping != stopNone && t.Status != StatusKilling && t.Status != StatusRestarting {
+				// A restart or replace shows as RESTARTING, a kill as KILLING.
+				status := StatusKilling
+				if stopping == stopRestart {
+					status = StatusRestarting
+				}
+				w.event(ctx, status, stopMsg)
 				w.stopTask(ctx)
 			}
 		}
@@ -574,7 +579,7 @@ func (w *instance) stopTask(ctx workflow.Context) {
 		return
 	}
 	for _, s := range res.Steps {
-		t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: StatusKilling, Message: s})
+		t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: t.Status, Message: s})
 	}
 }
 
