@@ -229,7 +229,7 @@ var fieldDocs = map[string]fieldDoc{
 	"UpdateConfig.healthy_deadline_secs": {meaning: "Borealis's own: a new task not RUNNING this many seconds after its " +
 		"container started fails that attempt of its instance; unset = wait as long as it takes (as Aurora); > 0."},
 	"UpdateConfig.update_order": {meaning: "Borealis's own: `stop_first` stops the old task before starting the new one. " +
-		"`start_first` is accepted here but refused by `update start` (not supported yet)."},
+		"`start_first` starts the new task (on new ports) and stops the old one once the new one is RUNNING; for that moment the instance has two tasks."},
 
 	// UpdateStrategy
 	"UpdateStrategy.queue":          {meaning: "QueueUpdateStrategy."},

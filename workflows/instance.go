@@ -54,6 +54,10 @@ type InstanceState struct {
 	NoThrottle bool `json:"no_throttle,omitempty"`
 	// Kills are kill requests to answer once the task is gone.
 	Kills []InstanceRequest `json:"kills,omitempty"`
+	// Old is the task a start_first replace keeps running until its
+	// successor is RUNNING; OldStop is how to stop it then.
+	Old     *TaskInfo                 `json:"old,omitempty"`
+	OldStop *activities.StopTaskInput `json:"old_stop,omitempty"`
 	// Done is set when the instance will run no more tasks.
 	Done bool `json:"done,omitempty"`
 }
@@ -133,6 +137,10 @@ func (w *instance) status() InstanceStatus {
 	if w.st.Active != nil {
 		a := *w.st.Active
 		s.Active = &a
+	}
+	if w.st.Old != nil {
+		o := *w.st.Old
+		s.Replacing = &o
 	}
 	return s
 }
@@ -252,6 +260,9 @@ func (w *instance) reconcile(ctx workflow.Context) error {
 	keep := []string{}
 	if w.st.Active != nil {
 		keep = append(keep, w.st.Active.TaskID)
+	}
+	if w.st.Old != nil {
+		keep = append(keep, w.st.Old.TaskID)
 	}
 	if n := len(w.st.Inactive); n > 0 {
 		keep = append(keep, w.st.Inactive[n-1].TaskID)
@@ -490,6 +501,7 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 					TaskID: t.TaskID, Check: check, Until: health.StatusFailed, Resume: &progress,
 				})
 				armWatch()
+				w.retireOld(ctx, "Replaced by "+t.TaskID)
 			case health.StatusFailed:
 				if stopping == stopNone {
 					stopping, stopMsg = stopUnhealthy, "Failed health check: "+healthRes.Reason
@@ -525,6 +537,16 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 					if stopping != stopKill {
 						stopping, stopMsg = stopKill, "Killed by request "+req.Key
 					}
+				} else if stopping == stopNone && w.startsFirst(req) && t.ContainerID != "" && w.st.Old == nil {
+					// start_first: the task runs on until its successor is RUNNING.
+					old := w.stopInput(t)
+					w.acceptRestart(ctx, req)
+					w.st.Old, w.st.OldStop = t, &old
+					t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: t.Status,
+						Message: "Kept running until its successor is RUNNING (update_order start_first), request " + req.Key})
+					w.st.Active, w.st.RunningSinceMs = nil, 0
+					cancelTask()
+					return nil
 				} else if stopping != stopKill {
 					w.acceptRestart(ctx, req)
 					if stopping == stopNone {
@@ -554,7 +576,11 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 
 // stopTask stops the active task the SPEC §4 way; its exit arrives through WaitTask.
 func (w *instance) stopTask(ctx workflow.Context) {
-	t := w.st.Active
+	w.stop(ctx, w.st.Active, w.stopInput(w.st.Active))
+}
+
+// stopInput is how to stop task t of the instance's current config.
+func (w *instance) stopInput(t *TaskInfo) activities.StopTaskInput {
 	in := activities.StopTaskInput{
 		TaskID:           t.TaskID,
 		Host:             t.Host,
@@ -567,6 +593,11 @@ func (w *instance) stopTask(ctx workflow.Context) {
 		}
 		in.HealthPort, in.Lifecycle = port, &lc
 	}
+	return in
+}
+
+// stop runs the StopTask activity for t and records its steps in t's events.
+func (w *instance) stop(ctx workflow.Context, t *TaskInfo, in activities.StopTaskInput) {
 	opts := stopActivity
 	opts.StartToCloseTimeout = time.Duration(in.FinalizationWait)*time.Second + time.Minute
 	if in.Lifecycle != nil {
@@ -580,6 +611,42 @@ func (w *instance) stopTask(ctx workflow.Context) {
 	}
 	for _, s := range res.Steps {
 		t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: t.Status, Message: s})
+	}
+}
+
+// startsFirst reports whether a request replaces the task start_first.
+func (w *instance) startsFirst(req InstanceRequest) bool {
+	return req.Kind == RequestReplace && req.Job != nil && req.Job.UpdateConfig.UpdateOrder == config.UpdateOrderStartFirst
+}
+
+// retireOld stops the task a start_first replace kept running, now that its
+// successor is RUNNING (or the instance ends).
+func (w *instance) retireOld(ctx workflow.Context, why string) {
+	old := w.st.Old
+	if old == nil {
+		return
+	}
+	old.TaskEvents = append(old.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: StatusRestarting, Message: why})
+	old.Status = StatusRestarting
+	w.stop(ctx, old, *w.st.OldStop)
+	old.Status = StatusKilled
+	old.TaskEvents = append(old.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: StatusKilled, Message: why})
+	w.keepInactive(ctx, *old)
+	w.st.Old, w.st.OldStop = nil, nil
+}
+
+// keepInactive records an ended task, keeping the container of the newest
+// ended task (for its logs) and removing the one before.
+func (w *instance) keepInactive(ctx workflow.Context, t TaskInfo) {
+	if n := len(w.st.Inactive); n > 0 && w.st.Inactive[n-1].ContainerID != "" {
+		prev := w.st.Inactive[n-1].TaskID
+		if err := workflow.ExecuteActivity(w.with(ctx, shortActivity, "remove container of task "+prev), acts.RemoveTask, prev).Get(ctx, nil); err != nil {
+			w.logger.Warn("remove ended task's container", "task", prev, "error", err)
+		}
+	}
+	w.st.Inactive = append(w.st.Inactive, t)
+	if len(w.st.Inactive) > keepInactive {
+		w.st.Inactive = w.st.Inactive[len(w.st.Inactive)-keepInactive:]
 	}
 }
 
@@ -637,24 +704,15 @@ func (w *instance) ended(ctx workflow.Context, stopped stopReason) {
 		w.reply(ctx, req, OutcomeFailed, fmt.Sprintf("task %s ended %s", t.TaskID, status))
 	}
 
-	// Keep the container of the newest ended task for logs; remove the one before.
-	if n := len(w.st.Inactive); n > 0 && w.st.Inactive[n-1].ContainerID != "" {
-		prev := w.st.Inactive[n-1].TaskID
-		if err := workflow.ExecuteActivity(w.with(ctx, shortActivity, "remove container of task "+prev), acts.RemoveTask, prev).Get(ctx, nil); err != nil {
-			w.logger.Warn("remove ended task's container", "task", prev, "error", err)
-		}
-	}
-	w.st.Inactive = append(w.st.Inactive, *t)
-	if len(w.st.Inactive) > keepInactive {
-		w.st.Inactive = w.st.Inactive[len(w.st.Inactive)-keepInactive:]
-	}
+	w.keepInactive(ctx, *t)
 	w.st.Active = nil
 	w.st.RunningSinceMs = 0
 
 	switch {
 	case stopped == stopKill:
-		// A user kill never restarts.
+		// A user kill never restarts, and takes a task kept by start_first along.
 		w.st.Done = true
+		w.retireOld(ctx, "Killed with its successor")
 	case stopped == stopRestart, w.in.Job.Service, status == StatusLost:
 		// A user restart always restarts; services always restart; LOST is not a failure.
 		w.st.Restarts++

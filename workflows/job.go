@@ -481,8 +481,6 @@ func (j *job) validateUpdate(r StartUpdateRequest) error {
 		return fmt.Errorf("the config is of job %s, not %s", r.Job.Key(), j.key())
 	case !j.in.Job.Service || !r.Job.Service:
 		return temporal.NewNonRetryableApplicationError("Updates are not supported for non-service tasks.", ErrTypeNotService, nil)
-	case r.Job.UpdateConfig.UpdateOrder == config.UpdateOrderStartFirst:
-		return errors.New("update_order start_first is not supported yet; use stop_first")
 	}
 	for _, id := range r.Instances {
 		if id < 0 {

@@ -136,9 +136,12 @@ type InstanceReply struct {
 
 // InstanceStatus is what the status query of an instance workflow returns.
 type InstanceStatus struct {
-	JobKey       string     `json:"job"`
-	InstanceID   int        `json:"instanceId"`
-	Active       *TaskInfo  `json:"active,omitempty"`
+	JobKey     string    `json:"job"`
+	InstanceID int       `json:"instanceId"`
+	Active     *TaskInfo `json:"active,omitempty"`
+	// Replacing is the task a start_first replace keeps running until Active
+	// is RUNNING: for that moment the instance has two tasks.
+	Replacing    *TaskInfo  `json:"replacing,omitempty"`
 	Inactive     []TaskInfo `json:"inactive"`
 	FailureCount int        `json:"failureCount"`
 	Restarts     int        `json:"restarts"`

@@ -383,3 +383,44 @@ func TestUpdateRefusedForNonService(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "Updates are not supported for non-service tasks.")
 }
+
+func TestUpdateStartFirst(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("sf", 2, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	before := map[int]string{0: e.running(key, 0).TaskID, 1: e.running(key, 1).TaskID}
+
+	v2 := e.versioned("sf", 2, 2, nil)
+	v2.UpdateConfig.UpdateOrder = config.UpdateOrderStartFirst
+	_, err := e.startUpdate(v2, "sf")
+	require.NoError(t, err)
+	info := e.waitUpdate(key, "sf")
+	require.Equal(t, workflows.UpdateRolledForward, info.Status)
+
+	for i := 0; i < 2; i++ {
+		st := e.waitFor(key, i, "old task retired", func(s workflows.InstanceStatus) bool { return s.Replacing == nil && len(s.Inactive) > 0 })
+		old := st.Inactive[len(st.Inactive)-1]
+		require.Equal(t, before[i], old.TaskID)
+		assert.Equal(t, workflows.StatusKilled, old.Status)
+		assert.Equal(t, "serve 2/"+fmt.Sprint(i), e.activeCmdline(key, i))
+
+		// The old task was stopped only after its successor was RUNNING.
+		var running, killed int64
+		for _, ev := range st.Active.TaskEvents {
+			if ev.Status == workflows.StatusRunning {
+				running = ev.Timestamp
+			}
+		}
+		for _, ev := range old.TaskEvents {
+			if ev.Status == workflows.StatusKilled {
+				killed = ev.Timestamp
+			}
+		}
+		assert.NotZero(t, running)
+		assert.GreaterOrEqual(t, killed, running, "old task killed after the new one ran")
+		assert.Contains(t, old.TaskEvents[len(old.TaskEvents)-1].Message, "Replaced by "+st.Active.TaskID)
+		assert.Len(t, e.fake.Stops(old.TaskID), 1)
+	}
+	e.replay(workflows.InstanceWorkflowID(key, 0), "instance-start-first")
+}
