@@ -7,7 +7,7 @@ TOOLS := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 FUZZTIME ?= 15s
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build images test unit fuzz lint docs dev-server dev-server-stop worker demo demo-stop clean
+.PHONY: all build images test unit fuzz lint docs dev-server dev-server-stop worker demo demo-stop screenshot clean
 
 all: build
 
@@ -73,6 +73,10 @@ demo-stop:
 	-$(BIN)/borealis job killall devcluster/www-data/prod/hello
 	scripts/worker-bg.sh stop
 	scripts/dev-server.sh stop
+
+## screenshot: docs/webui.png, the Web UI page of the demo's latest update (or job), with headless Chromium; needs make demo
+screenshot: build
+	scripts/screenshot.sh
 
 clean:
 	rm -rf $(BIN)

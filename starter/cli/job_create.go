@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/borealis-dev/borealis/starter/progress"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -92,7 +93,10 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 	if state == "" {
 		return nil
 	}
-	if err := waitForJob(ctx, tc, key, workflows.TaskStatus(state), o.timeout); err != nil {
+	rep := a.newReporter()
+	err = waitForJob(ctx, tc, key, workflows.TaskStatus(state), o.timeout, rep)
+	rep.Done()
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "Every instance of %s reached %s\n", key, state)
@@ -103,7 +107,7 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 // (SPEC §6 --wait-until), the timeout passed (exit 9) or state can no
 // longer be reached (exit 4). Like Aurora, RUNNING is also reached by an
 // instance that has finished for good.
-func waitForJob(ctx context.Context, tc *temporalConn, key string, state workflows.TaskStatus, timeout time.Duration) error {
+func waitForJob(ctx context.Context, tc *temporalConn, key string, state workflows.TaskStatus, timeout time.Duration, rep progress.Reporter) error {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -115,6 +119,7 @@ func waitForJob(ctx context.Context, tc *temporalConn, key string, state workflo
 	for {
 		snap, err := tc.snapshot(ctx, key, snapshotOptions{})
 		if err == nil {
+			rep.Update(waitProgress(snap, state))
 			done, err := reached(snap, state)
 			if err != nil || done {
 				return err
@@ -135,27 +140,31 @@ func waitForJob(ctx context.Context, tc *temporalConn, key string, state workflo
 // reached reports whether every instance reached state, and an error when
 // one never will.
 func reached(snap *jobSnapshot, state workflows.TaskStatus) (bool, error) {
+	all := true
 	for _, s := range snap.instances {
-		last := latestTask(s)
-		switch state {
-		case workflows.StatusPending:
-			if s.Active == nil && !s.Done {
-				return false, nil
-			}
-		case workflows.StatusRunning:
-			if s.Done {
-				continue
-			}
-			if s.Active == nil || s.Active.Status != workflows.StatusRunning {
-				return false, nil
-			}
-		case workflows.StatusFinished:
-			if !s.Done {
-				return false, nil
-			}
-			if last != nil && last.Status != workflows.StatusFinished {
-				return false, errorf(ExitCommandFailure, "instance %d of %s ended %s, not FINISHED", s.InstanceID, snap.key, last.Status)
-			}
+		ok, err := instanceReached(s, state)
+		if err != nil {
+			return false, errorf(ExitCommandFailure, "instance %d of %s %v", s.InstanceID, snap.key, err)
+		}
+		all = all && ok
+	}
+	return all, nil
+}
+
+// instanceReached reports whether an instance reached state, and an error
+// when it never will.
+func instanceReached(s workflows.InstanceStatus, state workflows.TaskStatus) (bool, error) {
+	switch state {
+	case workflows.StatusPending:
+		return s.Active != nil || s.Done, nil
+	case workflows.StatusRunning:
+		return s.Done || (s.Active != nil && s.Active.Status == workflows.StatusRunning), nil
+	case workflows.StatusFinished:
+		if !s.Done {
+			return false, nil
+		}
+		if last := latestTask(s); last != nil && last.Status != workflows.StatusFinished {
+			return false, fmt.Errorf("ended %s, not FINISHED", last.Status)
 		}
 	}
 	return true, nil

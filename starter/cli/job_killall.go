@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/starter/progress"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -31,11 +32,38 @@ func runJobKillAll(ctx context.Context, a *app, keyArg string) error {
 		return err
 	}
 	defer tc.Close()
-	var res workflows.OpResult
-	if err := tc.updateJob(ctx, key.String(), workflows.UpdateKillAll, &res); err != nil {
+	k := key.String()
+	// Unknown jobs fail here, before a Web UI address is shown for them.
+	if err := tc.jobExists(ctx, k); err != nil {
 		return err
 	}
-	a.printWebUI(tc.st, workflows.JobWorkflowID(key.String()), false)
+	a.printWebUI(tc.st, workflows.JobWorkflowID(k), false)
+	var res workflows.OpResult
+	killAll := func() error { return tc.updateJob(ctx, k, workflows.UpdateKillAll, &res) }
+	// The instances to watch are those of the job's record; without it the
+	// killall runs unwatched.
+	view, err := tc.queryJob(ctx, k)
+	if err != nil {
+		err = killAll()
+	} else {
+		ids := view.InstanceIDs()
+		rep := a.newReporter()
+		poll := func(ctx context.Context) (progress.Progress, bool) {
+			statuses, err := tc.queryInstances(ctx, k, ids, true)
+			if err != nil {
+				return progress.Progress{}, false
+			}
+			return killProgress(ids, statuses), true
+		}
+		err = watchWhile(ctx, rep, poll, killAll)
+		if err == nil {
+			rep.Update(opProgress("KILLED", res, 0))
+		}
+		rep.Done()
+	}
+	if err != nil {
+		return err
+	}
 	if err := reportOp(a.out, "Killed", key.String(), res); err != nil {
 		return err
 	}

@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/borealis-dev/borealis/workflows"
 )
 
 type jobListOptions struct {
@@ -36,17 +32,12 @@ func runJobList(ctx context.Context, a *app, o jobListOptions) error {
 		return err
 	}
 	defer tc.Close()
-	query := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running'", workflows.JobWorkflowName)
-	keys := []string{}
-	err = tc.listWorkflows(ctx, query, func(id string) {
-		if key, ok := strings.CutPrefix(id, workflows.JobWorkflowID("")); ok && !slices.Contains(keys, key) {
-			keys = append(keys, key)
-		}
-	})
+	keys, err := tc.runningJobKeys(ctx)
 	if err != nil {
 		return err
 	}
-	slices.Sort(keys)
+	// On stderr: stdout is a list of keys for scripts.
+	a.printWebUIAddress(webUIQuery(tc.st, runningJobsQuery()), true)
 	if o.writeJSON {
 		return json.NewEncoder(a.out).Encode(keys)
 	}

@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/starter/progress"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -61,7 +63,42 @@ func runJobRestart(ctx context.Context, a *app, o jobRestartOptions, spec string
 	a.printWebUI(tc.st, workflows.JobWorkflowID(key.String()), false)
 	var res workflows.OpResult
 	req := workflows.RestartRequest{Instances: ids, BatchSize: o.batchSize, WatchSecs: o.watchSecs}
-	if err := tc.updateJob(ctx, key.String(), workflows.UpdateRestart, &res, req); err != nil {
+	restart := func() error { return tc.updateJob(ctx, key.String(), workflows.UpdateRestart, &res, req) }
+	// The restart's progress is read from its instances while the workflow
+	// works; without a first look at them it runs unwatched (and fails with
+	// the reason the look failed for, if it still holds).
+	snap, err := tc.snapshot(ctx, key.String(), snapshotOptions{only: ids})
+	if err != nil {
+		err = restart()
+	} else {
+		targets := ids
+		if targets == nil {
+			for _, s := range snap.instances {
+				targets = append(targets, s.InstanceID)
+			}
+		}
+		before := map[int]string{}
+		for _, s := range snap.instances {
+			if s.Active != nil {
+				before[s.InstanceID] = s.Active.TaskID
+			}
+		}
+		watch := time.Duration(o.watchSecs) * time.Second
+		rep := a.newReporter()
+		poll := func(ctx context.Context) (progress.Progress, bool) {
+			statuses, err := tc.queryInstances(ctx, key.String(), targets, true)
+			if err != nil {
+				return progress.Progress{}, false
+			}
+			return restartProgress(targets, o.batchSize, watch, before, statuses, time.Now()), true
+		}
+		err = watchWhile(ctx, rep, poll, restart)
+		if err == nil {
+			rep.Update(opProgress("RESTARTED", res, (len(res.Instances)+o.batchSize-1)/o.batchSize))
+		}
+		rep.Done()
+	}
+	if err != nil {
 		return err
 	}
 	if err := reportOp(a.out, "Restarted", key.String(), res); err != nil {

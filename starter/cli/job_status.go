@@ -180,7 +180,7 @@ func printStatus(w io.Writer, snap *jobSnapshot, live map[int]*activities.Health
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "INSTANCE\tTASK\tSTATUS\tSINCE\tPORTS\tRESTARTS\tFAILURES\tHEALTH\tSNOOZED")
+	fmt.Fprintln(tw, "INSTANCE\tTASK ID\tSTATUS\tSINCE\tPORTS\tRESTARTS\tFAILURES\tHEALTH\tSNOOZED")
 	for _, s := range snap.instances {
 		t := latestTask(s)
 		if t == nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +84,16 @@ func TestJobLifecycle(t *testing.T) {
 	assert.Contains(t, out, "Job create succeeded: "+key+" (2 instances)")
 	assert.Contains(t, out, "Web UI: http://localhost:8233/namespaces/default/workflows/"+url.PathEscape("job/"+key)+"\n")
 	assert.Contains(t, out, "Every instance of "+key+" reached RUNNING")
+	assert.Regexp(t, `(?m)^waiting for RUNNING: 2 of 2 instances done, 0 in flight, 0 failed \(0=RUNNING 1=RUNNING\)$`, out,
+		"off a terminal, progress is plain lines")
+
+	// Shell completion offers the running job's key (visibility is
+	// eventually consistent).
+	eventually(t, 30*time.Second, "completion lists the job", func() (bool, string) {
+		var out, errOut bytes.Buffer
+		code := Main(append(append([]string{"__complete", "job", "status"}, cl.flags...), "test/"+cl.role+"/"), strings.NewReader(""), &out, &errOut)
+		return code == ExitOK && strings.Contains(out.String(), key+"\n") && strings.HasSuffix(out.String(), ":4\n"), out.String() + errOut.String()
+	})
 
 	_, stderr, code := cl.run("job", "create", key, cfg)
 	assert.Equal(t, ExitCommandFailure, code)
@@ -118,8 +130,11 @@ func TestJobLifecycle(t *testing.T) {
 	assert.Contains(t, out, "http=127.0.0.1:"+strconv.Itoa(int(ports["http"].(float64))))
 
 	// list.
-	out = cl.mustRun("job", "list")
+	out, stderr, code = cl.run("job", "list")
+	require.Equal(t, ExitOK, code, stderr)
 	assert.Contains(t, out, key+"\n")
+	assert.NotContains(t, out, "Web UI", "stdout lists keys only")
+	assert.Contains(t, stderr, "Web UI: http://localhost:8233/namespaces/default/workflows?query=")
 	out = cl.mustRun("job", "list", "--write-json")
 	var keys []string
 	require.NoError(t, json.Unmarshal([]byte(out), &keys))
@@ -155,6 +170,7 @@ func TestJobLifecycle(t *testing.T) {
 	out = cl.mustRun("job", "restart", key+"/0-1")
 	assert.Contains(t, out, "Restarting instances 0-1 of "+key+" (batch size 1, watch 0 s)")
 	assert.Contains(t, out, "Restarted instances 0-1 of "+key)
+	assert.Contains(t, out, "RESTARTED: 2 of 2 instances done, 0 in flight, 0 failed, batch 2\n")
 	job = statusOf(t, cl, key)
 	for _, tk := range tasksOf(job, "active") {
 		id := int(tk["instanceId"].(float64))
@@ -187,6 +203,7 @@ func TestJobLifecycle(t *testing.T) {
 	// killall ends the job; its status shows no active task.
 	out = cl.mustRun("job", "killall", key)
 	assert.Contains(t, out, "Job killall succeeded: "+key)
+	assert.Contains(t, out, "KILLED: 2 of 2 instances done, 0 in flight, 0 failed\n")
 	job = statusOf(t, cl, key)
 	assert.Empty(t, job["active"])
 	assert.NotEmpty(t, job["inactive"])
@@ -248,6 +265,8 @@ func TestJobBusyAndWaitTimeout(t *testing.T) {
 	assert.Contains(t, stderr, "busy")
 	res := <-done
 	assert.Contains(t, res, "Job restart succeeded")
+	assert.Contains(t, res, "RESTARTING: 0 of 2 instances done, 1 in flight, 0 failed, batch 1\n", "restart shows its progress")
+	assert.Contains(t, res, "RESTARTED: 2 of 2 instances done, 0 in flight, 0 failed, batch 2\n")
 	assert.Equal(t, "0", res[:1], res)
 
 	cl.mustRun("job", "killall", key)
@@ -371,7 +390,8 @@ func TestNoWorker(t *testing.T) {
 	} {
 		_, stderr, code := run(t, append(args, flags...)...)
 		assert.Equal(t, ExitCommandFailure, code, "%v: %s", args, stderr)
-		assert.Contains(t, stderr, "no worker polls task queue", args)
+		assert.Contains(t, stderr, `no worker polls task queue "nobody-polls"`, args)
+		assert.Contains(t, stderr, "start one with make worker", args)
 	}
 	err := srv.Client().TerminateWorkflow(context.Background(), workflows.JobWorkflowID(key), "", "test over")
 	require.NoError(t, err)

@@ -20,6 +20,9 @@ type app struct {
 	out, err io.Writer
 	root     *cobra.Command
 	settings *settings.Settings
+	// openBrowser is --open-browser: open the Web UI addresses shown.
+	openBrowser bool
+	browser     *browserOpener
 }
 
 // loadSettings reads the settings once, from flags, environment and file.
@@ -37,7 +40,7 @@ func (a *app) loadSettings() (*settings.Settings, error) {
 
 // NewRoot builds the borealis command tree writing to out and errOut.
 func NewRoot(in io.Reader, out, errOut io.Writer) *cobra.Command {
-	a := &app{in: in, out: out, err: errOut}
+	a := &app{in: in, out: out, err: errOut, browser: newBrowserOpener()}
 	root := &cobra.Command{
 		Use:   "borealis",
 		Short: "Aurora's long-running services and safe job updates on Temporal and Docker",
@@ -46,7 +49,10 @@ durable Temporal workflows. It speaks Aurora's client grammar:
 
   borealis job create devcluster/www-data/prod/hello examples/jobs/hello_world.aurora
   borealis job status devcluster/www-data/prod/hello
-  borealis update start devcluster/www-data/prod/hello new.aurora --wait`,
+  borealis update start devcluster/www-data/prod/hello new.aurora --wait
+
+Commands that wait show a progress bar on a terminal and plain lines
+elsewhere. Shell completion: borealis completion bash|zsh|fish --help.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -57,6 +63,8 @@ durable Temporal workflows. It speaks Aurora's client grammar:
 		return withCode(ExitInvalidCommand, err)
 	})
 	settings.AddFlags(root.PersistentFlags())
+	root.PersistentFlags().BoolVar(&a.openBrowser, "open-browser", false,
+		"open the Temporal Web UI page a command shows in a browser ($BROWSER or xdg-open)")
 	a.root = root
 
 	job := &cobra.Command{Use: "job", Short: "Create, inspect and control jobs"}
@@ -80,7 +88,43 @@ durable Temporal workflows. It speaks Aurora's client grammar:
 	for _, c := range root.Commands() {
 		c.RunE = runGroup
 	}
+	addKeyCompletion(a, root)
+	initDefaultCommands(root)
 	return root
+}
+
+// initDefaultCommands adds cobra's help and completion commands now rather
+// than at Execute, so they get examples and show in the tree like the rest.
+func initDefaultCommands(root *cobra.Command) {
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		switch c.Name() {
+		case "help":
+			c.Example = "  borealis help job create\n  borealis job create --help"
+		case "completion":
+			c.Short = "Print the shell completion script for bash, zsh, fish or powershell"
+			c.Long += `
+Completion covers commands, flags, the job keys of running jobs (asked of
+Temporal, with a short timeout) and config files (.aurora, .yaml, .yml, .json).
+`
+			c.Example = "  source <(borealis completion bash)\n  borealis completion fish > ~/.config/fish/completions/borealis.fish"
+			for _, sh := range c.Commands() {
+				sh.Example = completionExamples[sh.Name()]
+			}
+		}
+	}
+}
+
+// completionExamples show how to load each shell's completion script.
+var completionExamples = map[string]string{
+	"bash": `  source <(borealis completion bash)                       # this shell only
+  borealis completion bash > /etc/bash_completion.d/borealis   # every new shell`,
+	"zsh": `  source <(borealis completion zsh)                        # this shell only
+  borealis completion zsh > "${fpath[1]}/_borealis"           # every new shell`,
+	"fish": `  borealis completion fish | source                        # this shell only
+  borealis completion fish > ~/.config/fish/completions/borealis.fish`,
+	"powershell": `  borealis completion powershell | Out-String | Invoke-Expression`,
 }
 
 // runGroup runs a command group (`borealis job`) given no known sub-command:

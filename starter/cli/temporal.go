@@ -73,11 +73,18 @@ func webUIQuery(st *settings.Settings, query string) string {
 // printWebUI prints the Web UI address of a workflow: on stderr when stdout
 // carries JSON, else on stdout.
 func (a *app) printWebUI(st *settings.Settings, workflowID string, jsonOut bool) {
+	a.printWebUIAddress(webUI(st, workflowID), jsonOut)
+}
+
+// printWebUIAddress prints a Web UI address (of a workflow or a list of
+// them), on stderr when toStderr, and opens it with --open-browser.
+func (a *app) printWebUIAddress(addr string, toStderr bool) {
 	w := a.out
-	if jsonOut {
+	if toStderr {
 		w = a.err
 	}
-	fmt.Fprintf(w, "Web UI: %s\n", webUI(st, workflowID))
+	fmt.Fprintf(w, "Web UI: %s\n", addr)
+	a.openWebUI(addr)
 }
 
 // checkWorker returns an error naming the task queue when no worker polls
@@ -123,7 +130,7 @@ func (tc *temporalConn) temporalError(err error, what string) error {
 func (tc *temporalConn) jobError(key string, err error, what string) error {
 	var notFound *serviceerror.NotFound
 	if errors.As(err, &notFound) {
-		return errorf(ExitCommandFailure, "job %s not found", key)
+		return errorf(ExitCommandFailure, "job %s not found (borealis job list shows the running jobs)", key)
 	}
 	return tc.temporalError(err, what)
 }

@@ -81,7 +81,7 @@ func errNoActiveUpdate() error {
 
 // unknownUpdate is the error for an update id the job never had.
 func unknownUpdate(key, id string) error {
-	return errorf(ExitInvalidParameter, "update %s of job %s not found", id, key)
+	return errorf(ExitInvalidParameter, "update %s of job %s not found (borealis update list %s shows its updates)", id, key, key)
 }
 
 // jobExists fails with exit 4 when key has no job workflow; it needs no worker.
@@ -190,7 +190,8 @@ func followUpdate(ctx context.Context, a *app, tc *temporalConn, key, id string,
 	}
 	ticker := time.NewTicker(pollInterval)
 	defer ticker.Stop()
-	show := progressPrinter{w: a.out}
+	show := progressPrinter{r: a.newReporter()}
+	defer show.done()
 	var info workflows.UpdateInfo
 	lastErr := ""
 	for {
@@ -221,31 +222,6 @@ func followUpdate(ctx context.Context, a *app, tc *temporalConn, key, id string,
 		case <-ticker.C:
 		}
 	}
-}
-
-// progressPrinter shows an update's progress, a plain line whenever it
-// changes.
-type progressPrinter struct {
-	w    io.Writer
-	last string
-}
-
-func (p *progressPrinter) update(info workflows.UpdateInfo) {
-	line := progressLine(info)
-	if line != p.last {
-		p.last = line
-		fmt.Fprintln(p.w, line)
-	}
-}
-
-// progressLine is an update's state and counts in one line.
-func progressLine(info workflows.UpdateInfo) string {
-	p := info.Progress
-	s := fmt.Sprintf("%s: %d of %d instances done, %d in flight, %d failed", info.Status, p.Done, p.Total, p.InFlight, p.Failed)
-	if p.Batch > 0 {
-		s += fmt.Sprintf(", batch %d", p.Batch)
-	}
-	return s
 }
 
 // reportEnd prints how an update ended and gives the exit code SPEC §6

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -127,31 +128,91 @@ func (tc *temporalConn) currentUpdate(ctx context.Context, key string) (string, 
 	return updates[0].ID, nil
 }
 
-// printUpdateInfo prints an update's state, progress and events.
+// printUpdateInfo prints an update's state and progress, its state
+// changes and the timeline of its instance events (each with the time
+// since the update started), then where each instance ended up.
 func printUpdateInfo(w io.Writer, info workflows.UpdateInfo) error {
 	fmt.Fprintf(w, "Update %s of %s\n", info.UpdateID, info.Job)
 	fmt.Fprintf(w, "  status:        %s\n", info.Status)
 	fmt.Fprintf(w, "  started:       %s\n", formatMillis(info.Started))
 	fmt.Fprintf(w, "  last modified: %s\n", formatMillis(info.LastModified))
+	if info.Started > 0 && info.LastModified >= info.Started {
+		took := "so far"
+		if !info.Status.Active() {
+			took = "in all"
+		}
+		fmt.Fprintf(w, "  duration:      %s %s\n", formatDuration(time.Duration(info.LastModified-info.Started)*time.Millisecond), took)
+	}
 	fmt.Fprintf(w, "  progress:      %s\n", progressLine(info))
 	fmt.Fprintln(w, "Update events:")
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, e := range info.UpdateEvents {
-		if e.Message == "" {
-			fmt.Fprintf(tw, "  %s\t%s\n", formatMillis(e.Timestamp), e.Status)
-		} else {
-			fmt.Fprintf(tw, "  %s\t%s\t%s\n", formatMillis(e.Timestamp), e.Status, e.Message)
+		fmt.Fprintf(tw, "  %s\t%s\t%s", formatMillis(e.Timestamp), offset(info.Started, e.Timestamp), e.Status)
+		if e.Message != "" {
+			fmt.Fprintf(tw, "\t%s", e.Message)
 		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(info.InstanceEvents) == 0 {
+		fmt.Fprintln(w, "Instance events: none yet")
+		return nil
+	}
 	fmt.Fprintln(w, "Instance events:")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, e := range info.InstanceEvents {
-		fmt.Fprintf(tw, "  %s\tinstance %d\t%s\n", formatMillis(e.Timestamp), e.InstanceID, e.Action)
+		fmt.Fprintf(tw, "  %s\t%s\tinstance %d\t%s\n", formatMillis(e.Timestamp), offset(info.Started, e.Timestamp), e.InstanceID, e.Action)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	return printInstanceOutcomes(w, info.InstanceEvents)
+}
+
+// printInstanceOutcomes prints each instance's latest action in the update
+// and how long it took since the instance's first event.
+func printInstanceOutcomes(w io.Writer, events []workflows.InstanceEvent) error {
+	type outcome struct {
+		first, last int64
+		action      string
+	}
+	byID := map[int]*outcome{}
+	var ids []int
+	for _, e := range events {
+		o, ok := byID[e.InstanceID]
+		if !ok {
+			o = &outcome{first: e.Timestamp}
+			byID[e.InstanceID] = o
+			ids = append(ids, e.InstanceID)
+		}
+		o.last, o.action = e.Timestamp, e.Action
+	}
+	slices.Sort(ids)
+	fmt.Fprintln(w, "Instances:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, id := range ids {
+		o := byID[id]
+		fmt.Fprintf(tw, "  %d\t%s\t%s\n", id, o.action, formatDuration(time.Duration(o.last-o.first)*time.Millisecond))
 	}
 	return tw.Flush()
+}
+
+// offset is the time from start to ms as "+1m02.5s".
+func offset(start, ms int64) string {
+	if start == 0 || ms == 0 {
+		return "-"
+	}
+	return "+" + formatDuration(time.Duration(ms-start)*time.Millisecond)
+}
+
+// formatDuration rounds d to a tenth of a second ("12.3s", "1m2.5s").
+func formatDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	return d.Round(100 * time.Millisecond).String()
 }
 
 // formatMillis shows an epoch-millisecond time in local time, to the millisecond.

@@ -68,11 +68,7 @@ func runUpdateList(ctx context.Context, a *app, o updateListOptions, keyArg stri
 	if err != nil {
 		return err
 	}
-	w := a.out
-	if o.writeJSON {
-		w = a.err
-	}
-	fmt.Fprintf(w, "Web UI: %s\n", webUIQuery(tc.st, updatesQuery(k, statuses)))
+	a.printWebUIAddress(webUIQuery(tc.st, updatesQuery(k, statuses)), o.writeJSON)
 	if o.writeJSON {
 		out := make([]updateListJSON, len(updates))
 		for i, u := range updates {
