@@ -104,6 +104,10 @@ func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, keyArg string
 	if o.writeJSON {
 		out := statusJSON{Job: snap.key, Active: []taskJSON{}, Inactive: []taskJSON{}}
 		for _, s := range snap.instances {
+			if s.Replacing != nil {
+				// start_first: the old task serves until its successor is RUNNING.
+				out.Active = append(out.Active, toTaskJSON(*s.Replacing))
+			}
 			if s.Active != nil {
 				out.Active = append(out.Active, toTaskJSON(*s.Active))
 			}
@@ -197,6 +201,10 @@ func printStatus(w io.Writer, snap *jobSnapshot, live map[int]*activities.Health
 			status = string(t.Status)
 			healthText, on = describeHealth(progress)
 			snoozed = yesNo(on || (t.Sandbox != "" && health.Snoozed(t.Sandbox)))
+		}
+		if o := s.Replacing; o != nil {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.InstanceID, o.TaskID, string(o.Status)+" (being replaced)",
+				since(o, now), hostPorts(o), s.Restarts, s.FailureCount, "-", "-")
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.InstanceID, t.TaskID, status,
 			since(t, now), hostPorts(t), s.Restarts, s.FailureCount, healthText, snoozed)
