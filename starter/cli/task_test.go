@@ -3,11 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,48 +15,15 @@ import (
 	"github.com/borealis-dev/borealis/jobkey"
 )
 
-// The Docker tests need the runner binary and the image borealis/base. As
-// dockerrun's tests do, they build the runner and the demo server from this
-// checkout (the flags of `make build`) and run images/build.sh, which is
-// idempotent and a cache hit after `make images`.
-var (
-	dockerOnce   sync.Once
-	dockerRunner string
-	dockerErr    error
-)
-
+// dockerSetup makes sure the images and a runner binary exist (built from
+// this checkout by testenv.Images) and returns the runner's path.
 func dockerSetup(t *testing.T) string {
 	t.Helper()
-	dockerOnce.Do(func() {
-		bin, err := os.MkdirTemp("", "cli-bin-")
-		if err != nil {
-			dockerErr = err
-			return
-		}
-		dockerRunner, dockerErr = buildImages(bin)
-	})
-	require.NoError(t, dockerErr, "Docker setup (needs a Docker Engine and busybox-static)")
-	return dockerRunner
-}
-
-func buildImages(bin string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	root := testenv.RepoRoot()
-	for pkg, out := range map[string]string{"./runner/cmd/borealis-runner": "borealis-runner", "./images/demo": "borealis-demo"} {
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", filepath.Join(bin, out), pkg)
-		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			return "", fmt.Errorf("go build %s: %v\n%s", pkg, err, b)
-		}
-	}
-	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "images", "build.sh"))
-	cmd.Env = append(os.Environ(), "BIN="+bin)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("images/build.sh: %v\n%s", err, b)
-	}
-	return filepath.Join(bin, "borealis-runner"), nil
+	runner, err := testenv.Images(ctx)
+	require.NoError(t, err, "Docker setup (needs a Docker Engine and busybox-static)")
+	return runner
 }
 
 // TestTaskCommandsDocker runs task run, logs and ssh against real
