@@ -29,23 +29,25 @@ type Step struct {
 // counts but update_config and instances (SPEC §5). An empty list or map
 // and a missing one are the same.
 func SameTask(a, b config.Job) bool {
-	a.UpdateConfig, b.UpdateConfig = config.UpdateConfig{}, config.UpdateConfig{}
-	a.Instances, b.Instances = 0, 0
 	//workflowcheck:ignore comparing plain values gives the same answer on every replay
-	return reflect.DeepEqual(canonical(a), canonical(b))
+	return reflect.DeepEqual(TaskFields(a), TaskFields(b))
 }
 
-// canonical is a job as plain JSON values with empty lists, maps and nulls dropped.
-func canonical(j config.Job) any {
+// TaskFields is a job as plain JSON values without what an update does not
+// compare (update_config, instances) and without empty lists, maps and nulls.
+func TaskFields(j config.Job) map[string]any {
 	data, err := json.Marshal(j)
 	if err != nil {
 		return nil
 	}
-	var v any
+	var v map[string]any
 	if json.Unmarshal(data, &v) != nil {
 		return nil
 	}
-	return prune(v)
+	delete(v, "update_config")
+	delete(v, "instances")
+	m, _ := prune(v).(map[string]any)
+	return m
 }
 
 func prune(v any) any {

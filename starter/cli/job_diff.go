@@ -107,50 +107,12 @@ func printPlan(w io.Writer, view workflows.JobView, next config.Job, steps []wor
 	}
 }
 
-// taskValue is a job as plain JSON values without what an update does not
-// compare (update_config, instances; SPEC §5) and without empty values, so
-// that a missing and an empty list do not differ.
+// taskValue is a job as an update compares it (workflows.TaskFields).
 func taskValue(j config.Job) map[string]any {
-	j.UpdateConfig, j.Instances = config.UpdateConfig{}, 0
-	data, err := json.Marshal(j)
-	if err != nil {
-		return map[string]any{"error": err.Error()}
+	if m := workflows.TaskFields(j); m != nil {
+		return m
 	}
-	var v map[string]any
-	if err := json.Unmarshal(data, &v); err != nil {
-		return map[string]any{"error": err.Error()}
-	}
-	delete(v, "update_config")
-	delete(v, "instances")
-	m, _ := pruneEmpty(v).(map[string]any)
-	return m
-}
-
-// pruneEmpty drops nulls, empty lists and empty maps.
-func pruneEmpty(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := map[string]any{}
-		for k, e := range x {
-			if p := pruneEmpty(e); p != nil {
-				out[k] = p
-			}
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		return out
-	case []any:
-		if len(x) == 0 {
-			return nil
-		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = pruneEmpty(e)
-		}
-		return out
-	}
-	return v
+	return map[string]any{}
 }
 
 // changedFields lists the fields whose values differ, sorted, as dotted
