@@ -340,6 +340,10 @@ func (d *Docker) create(ctx context.Context, spec TaskSpec, name string) (*Task,
 		hostCfg.StorageOpt = nil
 		resp, err = d.cli.ContainerCreate(ctx, cfg, hostCfg, nil, nil, name)
 	}
+	if err == nil {
+		// The container's label holds the ports from now on.
+		d.ports.release(ports)
+	}
 	if err != nil {
 		if errors.Is(classify(err), ErrConflict) {
 			return nil, errNameTaken

@@ -13,7 +13,9 @@ import (
 )
 
 // portReservation is how long a picked port stays reserved in this process,
-// so concurrent Starts do not pick the same port before either binds it.
+// so concurrent Starts do not pick the same port before either creates its
+// container; once the container exists its label holds the port (portsInUse)
+// and the reservation is released.
 const portReservation = 2 * time.Minute
 
 // portAllocator picks free host ports from a range.
@@ -67,6 +69,15 @@ func (a *portAllocator) allocate(names []string, exclude map[int]bool) (map[stri
 	return ports, nil
 }
 
+// release ends the reservation of ports, once a container holds them.
+func (a *portAllocator) release(ports map[string]int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, p := range ports {
+		delete(a.reserved, p)
+	}
+}
+
 // free probes whether port p can be listened on at the host address.
 func (a *portAllocator) free(p int) bool {
 	l, err := net.Listen("tcp", net.JoinHostPort(a.host, strconv.Itoa(p)))
@@ -79,8 +90,8 @@ func (a *portAllocator) free(p int) bool {
 
 // portsInUse returns the host ports Docker has published or promised:
 // the published ports of every container, and the ports of every Borealis
-// container, even one that is created but not started (it binds only when
-// it starts).
+// container that is not stopped, even one created but not started (it binds
+// only when it starts). A stopped container (kept for its logs) holds none.
 func (d *Docker) portsInUse(ctx context.Context) (map[int]bool, error) {
 	list, err := d.cli.ContainerList(ctx, container.ListOptions{All: true})
 	if err != nil {
@@ -93,7 +104,8 @@ func (d *Docker) portsInUse(ctx context.Context) (map[int]bool, error) {
 				used[int(p.PublicPort)] = true
 			}
 		}
-		if v, ok := c.Labels[LabelPorts]; ok && c.Labels[LabelTask] != "" {
+		stopped := c.State == string(StateExited) || c.State == string(StateDead)
+		if v, ok := c.Labels[LabelPorts]; ok && c.Labels[LabelTask] != "" && !stopped {
 			for _, p := range parsePorts(v) {
 				used[p] = true
 			}

@@ -33,6 +33,9 @@ const (
 // poll is how often the tests look again while waiting for a state.
 const poll = 250 * time.Millisecond
 
+// portsPerCluster is the size of each cluster's host port range.
+const portsPerCluster = 120
+
 // clusterSeq numbers the clusters of this process; each gets its own task
 // queue, port range and job role from it.
 var clusterSeq atomic.Int64
@@ -50,6 +53,9 @@ type cluster struct {
 	home    string // the processes' working directory and config home
 	flapEnv []string
 	logPath string
+	// temporal is the address of the Temporal server the worker and the
+	// CLI use: the shared dev server's unless the test started its own.
+	temporal string
 
 	mu     sync.Mutex
 	worker *workerProc
@@ -71,17 +77,33 @@ type flapping struct{ initial, max, threshold string }
 // checks that none is left.
 func newCluster(t *testing.T, fl flapping) *cluster {
 	t.Helper()
+	return newClusterOn(t, fl, devServer.FrontendHostPort())
+}
+
+// newClusterOn is newCluster on the Temporal server at address.
+func newClusterOn(t *testing.T, fl flapping, address string) *cluster {
+	t.Helper()
+	return newClusterPorts(t, fl, address, portsPerCluster)
+}
+
+// newClusterPorts is newClusterOn with a host port range of ports ports.
+func newClusterPorts(t *testing.T, fl flapping, address string, ports int) *cluster {
+	t.Helper()
 	n := clusterSeq.Add(1)
 	home := t.TempDir()
-	lo := 29000 + int(n)*40
+	// A worker keeps a port it picked reserved for 2 minutes, and counts
+	// the ports of stopped containers as taken, so an update that replaces
+	// every task twice needs 4 ports per instance and port: ranges of 120.
+	lo := 20000 + int(n)*portsPerCluster
 	cl := &cluster{
-		t:       t,
-		role:    fmt.Sprintf("e2e%d", n),
-		queue:   fmt.Sprintf("e2e-%d-%s", n, strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))),
-		dataDir: filepath.Join(home, "data"),
-		ports:   fmt.Sprintf("%d-%d", lo, lo+39),
-		home:    home,
-		logPath: filepath.Join(home, "worker.log"),
+		t:        t,
+		role:     fmt.Sprintf("e2e%d", n),
+		queue:    fmt.Sprintf("e2e-%d-%s", n, strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))),
+		dataDir:  filepath.Join(home, "data"),
+		ports:    fmt.Sprintf("%d-%d", lo, lo+ports-1),
+		home:     home,
+		logPath:  filepath.Join(home, "worker.log"),
+		temporal: address,
 	}
 	if fl.initial == "" {
 		fl.initial = "1s"
@@ -109,7 +131,7 @@ func (cl *cluster) env() []string {
 	}
 	env = append(env,
 		"XDG_CONFIG_HOME="+filepath.Join(cl.home, "config"), // no user borealis.yaml
-		"BOREALIS_TEMPORAL_ADDRESS="+devServer.FrontendHostPort(),
+		"BOREALIS_TEMPORAL_ADDRESS="+cl.temporal,
 		"BOREALIS_TEMPORAL_TASK_QUEUE="+cl.queue,
 		"BOREALIS_DATA_DIR="+cl.dataDir,
 		"BOREALIS_PORTS_RANGE="+cl.ports,
@@ -138,7 +160,7 @@ func (cl *cluster) startWorker() {
 	fmt.Fprintf(f, "=== worker %d ===\n", cl.gen)
 	offset, _ := f.Seek(0, 2)
 	cmd := exec.Command(filepath.Join(binDir, "borealis-worker"),
-		"--temporal-address", devServer.FrontendHostPort(),
+		"--temporal-address", cl.temporal,
 		"--temporal-task-queue", cl.queue,
 		"--data-dir", cl.dataDir,
 		"--ports-range", cl.ports,
@@ -210,19 +232,33 @@ func (cl *cluster) cleanup() {
 	t := cl.t
 	cl.stopWorker()
 	for _, key := range cl.keys {
+		// A removal the worker asked for just before it stopped may still
+		// be under way in Docker ("removal ... is already in progress"),
+		// so look again until none is left.
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		ids, err := dockerOut(ctx, "ps", "-aq", "--filter", "label=borealis.job="+key)
-		if err == nil && len(strings.Fields(ids)) > 0 {
-			_, err = dockerOut(ctx, append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
+		var left string
+		var err error
+		for {
+			var ids string
+			ids, err = dockerOut(ctx, "ps", "-aq", "--filter", "label=borealis.job="+key)
+			if err == nil && len(strings.Fields(ids)) > 0 {
+				_, err = dockerOut(ctx, append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
+			}
+			left, err = dockerOut(ctx, "ps", "-aq", "--filter", "label=borealis.job="+key)
+			if (err == nil && strings.TrimSpace(left) == "") || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(poll)
 		}
-		if err != nil {
-			t.Errorf("cleanup: remove containers of %s: %v", key, err)
-		}
-		left, err := dockerOut(ctx, "ps", "-aq", "--filter", "label=borealis.job="+key)
 		cancel()
 		if err != nil || strings.TrimSpace(left) != "" {
 			t.Errorf("cleanup: containers of %s left: %q (%v)", key, left, err)
 		}
+	}
+	if dir := os.Getenv("E2E_WORKER_LOGS"); dir != "" {
+		// Keep every worker log whole, for debugging.
+		b, _ := os.ReadFile(cl.logPath)
+		_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".log"), b, 0o644)
 	}
 	if t.Failed() {
 		b, _ := os.ReadFile(cl.logPath)
@@ -268,7 +304,18 @@ func (r result) String() string {
 // run runs bin/borealis with the cluster's settings.
 func (cl *cluster) run(args ...string) result {
 	cl.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	r, err := cl.runFor(2*time.Minute, args...)
+	if err != nil {
+		cl.t.Fatal(err)
+	}
+	return r
+}
+
+// runFor runs bin/borealis with the cluster's settings, killing it after
+// timeout. It does not touch the test, so it may run in a goroutine; the
+// error is for a command that could not run or did not exit by itself.
+func (cl *cluster) runFor(timeout time.Duration, args ...string) (result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(binDir, "borealis"), args...)
 	cmd.Dir = cl.home
@@ -283,9 +330,9 @@ func (cl *cluster) run(args ...string) result {
 	case errors.As(err, &ee) && ee.Exited():
 		r.code = ee.ExitCode()
 	default:
-		cl.t.Fatalf("borealis %s: %v (stderr: %s)", strings.Join(args, " "), err, errOut.String())
+		return r, fmt.Errorf("borealis %s: %v (stdout: %s, stderr: %s)", strings.Join(args, " "), err, out.String(), errOut.String())
 	}
-	return r
+	return r, nil
 }
 
 // mustRun runs a command that must exit 0.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -30,8 +31,18 @@ var (
 
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// The tests mostly wait for containers and health checks, so they run
+	// side by side beyond the default of one per CPU, unless -parallel says.
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.parallel" })
+	if !set {
+		_ = flag.Set("test.parallel", strconv.Itoa(parallel))
+	}
 	os.Exit(runMain(m))
 }
+
+// parallel is how many tests run at once without -parallel.
+const parallel = 12
 
 func runMain(m *testing.M) int {
 	tmp, err := os.MkdirTemp("", "borealis-e2e-")
@@ -61,7 +72,7 @@ func runMain(m *testing.M) int {
 	temporal, err = client.Dial(client.Options{
 		HostPort:  devServer.FrontendHostPort(),
 		Namespace: "default",
-		Logger:    sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		Logger:    quietLogger(),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: dial Temporal:", err)
@@ -126,4 +137,9 @@ func images(ctx context.Context, bin string) error {
 		return fmt.Errorf("images/build.sh: %v\n%s", err, out)
 	}
 	return nil
+}
+
+// quietLogger keeps the Temporal SDK's routine messages out of test output.
+func quietLogger() sdklog.Logger {
+	return sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 }

@@ -315,7 +315,7 @@ func TestFlappingThrottle(t *testing.T) {
 		delays []time.Duration
 	}
 	var tasks []seen
-	s := cl.waitStatus(key, 40*time.Second, "five tasks, four of them throttled and started", func(s jobStatus) (bool, string) {
+	s := cl.waitStatus(key, 90*time.Second, "five tasks, four of them throttled and started", func(s jobStatus) (bool, string) {
 		all := append(append([]task{}, s.Inactive...), s.Active...)
 		tasks = tasks[:0]
 		for _, tk := range all {

@@ -51,18 +51,20 @@ type update struct {
 	replies map[string]InstanceReply
 
 	// status is the state; forward tells the direction work goes in.
-	status  UpdateStatus
-	paused  bool
-	pulsed  bool // a pulse arrived within the interval
-	pulses  int
-	abort   bool
-	back    bool // a rollback was asked for or the failure budget ran out
-	wake    int  // bumped by every operation, so the main loop re-checks
-	recSeq  int
-	touched []Step // steps started forward, in order
-	flight  []*inFlight
-	failed  int
-	events  map[string]bool // instance/action pairs recorded
+	status UpdateStatus
+	paused bool
+	pulsed bool // a pulse arrived within the interval
+	pulses int
+	abort  bool
+	back   bool // a rollback was asked for or the failure budget ran out
+	// userRollback is true when a user asked for the rollback.
+	userRollback bool
+	wake         int // bumped by every operation, so the main loop re-checks
+	recSeq       int
+	touched      []Step // steps started forward, in order
+	flight       []*inFlight
+	failed       int
+	events       map[string]bool // instance/action pairs recorded
 }
 
 func (u *update) now(ctx workflow.Context) int64 { return workflow.Now(ctx).UnixMilli() }
@@ -214,7 +216,9 @@ func (u *update) registerHandlers(ctx workflow.Context) error {
 			}
 			return nil
 		}, func(ctx workflow.Context) {
-			u.back = true
+			// SPEC §5: rollback → ROLLING_BACK, from a paused update too.
+			u.back, u.paused = true, false
+			u.userRollback = true
 			u.setStatus(ctx, u.activeStatus(), "rollback requested by user")
 		}},
 		{UpdatePulse, func() error { return nil }, func(ctx workflow.Context) {
@@ -377,14 +381,12 @@ func (u *update) settle(ctx workflow.Context, forward bool) error {
 
 // rollBack undoes every step started forward, in exactly the reverse order.
 func (u *update) rollBack(ctx workflow.Context) (UpdateStatus, string) {
-	reason := "rolling back"
-	if u.failed > u.cfg.MaxTotalFailures {
-		reason = fmt.Sprintf("%s failed (max_total_failures %d): rolling back", instances(u.failed), u.cfg.MaxTotalFailures)
+	if !u.userRollback {
+		if !u.cfg.RollbackOnFailure {
+			return UpdateFailed, fmt.Sprintf("%s failed and rollback_on_failure is off", instances(u.failed))
+		}
+		u.setStatus(ctx, u.activeStatus(), fmt.Sprintf("%s failed (max_total_failures %d): rolling back", instances(u.failed), u.cfg.MaxTotalFailures))
 	}
-	if !u.cfg.RollbackOnFailure && u.failed > u.cfg.MaxTotalFailures {
-		return UpdateFailed, fmt.Sprintf("%s failed and rollback_on_failure is off", instances(u.failed))
-	}
-	u.setStatus(ctx, u.activeStatus(), reason)
 	steps := slices.Clone(u.touched)
 	slices.Reverse(steps)
 	u.failed = 0

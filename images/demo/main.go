@@ -51,10 +51,11 @@ const (
 	exitBadArgs = 2
 )
 
-// shutdownWait bounds a graceful shutdown; abortWait the shutdown after
+// shutdownWait bounds a graceful shutdown (short: a health checker's
+// connection that has sent nothing yet would hold Shutdown for 5 s); abortWait the shutdown after
 // /abortabortabort, long enough to deliver its answer.
 const (
-	shutdownWait = 5 * time.Second
+	shutdownWait = time.Second
 	abortWait    = 500 * time.Millisecond
 )
 
