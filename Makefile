@@ -7,7 +7,7 @@ TOOLS := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 FUZZTIME ?= 15s
 TEST_TIMEOUT ?= 20m
 
-.PHONY: all build images test unit fuzz lint docs dev-server dev-server-stop worker demo demo-stop screenshot clean
+.PHONY: all build images test unit fuzz lint docs bench dev-server dev-server-stop worker demo demo-stop screenshot clean
 
 all: build
 
@@ -52,6 +52,10 @@ lint:
 docs:
 	$(GO) run ./starter config reference > docs/config-reference.md.tmp || { rm -f docs/config-reference.md.tmp; exit 1; }
 	mv docs/config-reference.md.tmp docs/config-reference.md
+
+## bench: Borealis against its peers (Swarm, --restart=always, a lower bound); BENCH_FLAGS e.g. -runs 1 -only update
+bench: build images
+	$(GO) run ./bench $(BENCH_FLAGS)
 
 ## dev-server: start (or reuse) the Temporal dev server; dev-server-stop stops it
 dev-server:

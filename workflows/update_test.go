@@ -303,6 +303,7 @@ func TestUpdatePauseResumeAbort(t *testing.T) {
 
 	s, err = e.op(key, "u", workflows.UpdateAbort)
 	require.NoError(t, err)
+	assert.Equal(t, workflows.UpdateAborted, s)
 	info = e.waitUpdate(key, "u")
 	assert.Equal(t, workflows.UpdateAborted, info.Status)
 	assert.Equal(t, map[int]string{0: "u", 1: "u", 2: "", 3: ""}, versions(e.jobView(key)), "aborted: partly updated")
