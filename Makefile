@@ -75,6 +75,7 @@ demo: build images dev-server
 ## demo-stop: kill the demo job, stop the background worker and the dev server
 demo-stop:
 	-$(BIN)/borealis job killall devcluster/www-data/prod/hello
+	-$(BIN)/borealis job killall devcluster/www-data/prod/web
 	scripts/worker-bg.sh stop
 	scripts/dev-server.sh stop
 

@@ -46,6 +46,13 @@ func TestExamples(t *testing.T) {
 			assert.Equal(t, 10, j.Task.FinalizationWait)
 			assert.Equal(t, 3, j.MaxTaskFailures)
 		},
+		"web.aurora": func(t *testing.T, j *Job) {
+			assert.True(t, j.Service)
+			assert.Equal(t, 6, j.Instances)
+			assert.Equal(t, &BatchUpdateStrategy{BatchSize: 2}, j.UpdateConfig.UpdateStrategy.Batch)
+			assert.Equal(t, 2, j.HealthCheckConfig.MinConsecutiveSuccesses)
+			assert.Contains(t, j.Task.Processes[0].Cmdline, "-version 1")
+		},
 		"batch_update_rollback.aurora": func(t *testing.T, j *Job) {
 			assert.True(t, j.Service)
 			assert.Equal(t, 4, j.Instances)

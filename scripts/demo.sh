@@ -16,7 +16,7 @@ $borealis job inspect "$key" "$config"
 step "a worker runs the workflows and the containers"
 scripts/worker-bg.sh
 
-if $borealis job status "$key" >/dev/null 2>&1; then
+if $borealis job list 2>/dev/null | grep -qxF "$key"; then
   step "replacing the job an earlier demo left: borealis job killall $key"
   $borealis job killall "$key"
 fi
@@ -36,12 +36,43 @@ done
 echo "$out"
 grep -q "hello world" <<<"$out" || { echo "no 'hello world' in the task's logs" >&2; exit 1; }
 
+web=devcluster/www-data/prod/web
+webconfig=examples/jobs/web.aurora
+if $borealis job list 2>/dev/null | grep -qxF "$web"; then
+  step "replacing the web job an earlier demo left: borealis job killall $web"
+  $borealis job killall "$web"
+fi
+
+step "a service with health checks: borealis job create $web $webconfig --wait-until RUNNING"
+$borealis job create "$web" "$webconfig" --wait-until RUNNING --timeout 3m
+
+step "borealis job endpoints $web"
+$borealis job endpoints "$web"
+
+step "what version 2 changes: borealis job diff $web $webconfig --bind version=2"
+$borealis job diff "$web" "$webconfig" --bind version=2
+
+step "a rolling update, two instances at a time, gated on health: borealis update start $web $webconfig --bind version=2 --wait"
+$borealis update start "$web" "$webconfig" --bind version=2 --wait --timeout 5m
+
+step "borealis update info $web"
+$borealis update info "$web"
+
+step "every instance now answers version 2"
+$borealis task run "$web" 'wget -q -O- http://127.0.0.1:{{thermos.ports[http]}}/; echo'
+
 cat <<TXT
 
-The service runs on: the worker restarts it when its container exits. Try
+Both services run on, kept alive by the worker: when a container exits, its
+instance starts a new task. Try
   docker kill \$(docker ps -q --filter label=borealis.job=$key); borealis job status $key
 A task that ran less than 5 minutes is flapping, so its successor waits in
 THROTTLED for 30 s first, as in Aurora (see flapping.* in borealis config show).
+
+Roll web back to version 1, and pause and resume it on the way:
+  bin/borealis update start $web $webconfig --bind version=1
+  bin/borealis update pause $web;  bin/borealis update resume $web
+  bin/borealis update wait $web \$(bin/borealis update list $web --write-json | grep -o '"updateId": *"[^"]*"' | head -1 | cut -d'"' -f4)
 Follow it in the Temporal Web UI: http://localhost:8233
 Stop everything with: make demo-stop
 TXT
