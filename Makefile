@@ -6,8 +6,9 @@ STATIC := CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w'
 TOOLS := $(GO) tool -modfile=$(CURDIR)/tools/go.mod
 FUZZTIME ?= 15s
 TEST_TIMEOUT ?= 20m
+FAULTS_FUZZTIME ?= 10m
 
-.PHONY: all build images test unit fuzz lint docs bench dev-server dev-server-stop worker demo demo-stop screenshot clean
+.PHONY: all build images test faults unit fuzz lint docs bench dev-server dev-server-stop worker demo demo-stop screenshot clean
 
 all: build
 
@@ -27,6 +28,15 @@ test: build images
 	BOREALIS_TEMPORAL_CLI=$$(scripts/temporal-cli.sh) BOREALIS_BIN=$(BIN) \
 		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 	$(MAKE) fuzz
+
+## faults: the fault-injection suite's long version (make test runs the short one), then each config fuzz target for FAULTS_FUZZTIME
+faults: build images
+	FAULTS_LONG=1 BOREALIS_TEMPORAL_CLI=$$(scripts/temporal-cli.sh) BOREALIS_BIN=$(BIN) \
+		$(GO) test -count=1 -v -timeout 60m ./faults/
+	@set -e; for t in $$($(GO) test -list '^Fuzz' ./config | grep '^Fuzz'); do \
+		echo "fuzz ./config $$t ($(FAULTS_FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FAULTS_FUZZTIME) ./config; \
+	done
 
 ## unit: the tests that need neither Docker nor Temporal
 unit:

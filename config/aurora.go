@@ -86,9 +86,41 @@ func (o *object) setKwargs(fn string, args starlark.Tuple, kwargs []starlark.Tup
 		if _, ok := idx[k]; !ok {
 			return fmt.Errorf("%s: unknown field %q (fields: %s)", fn, k, strings.Join(fieldNames(o.typ), ", "))
 		}
-		o.setField(k, kv[1])
+		v := kv[1]
+		if o.kind == "Task" && k == "constraints" {
+			v = flattenConstraints(v)
+		}
+		o.setField(k, v)
 	}
 	return nil
+}
+
+// flattenConstraints accepts a task's constraints as Aurora writes them:
+// order(a, b) (a list of one Constraint), order(a, b) + order(c, d), a
+// list of those, or a single Constraint, and makes one flat list.
+func flattenConstraints(v starlark.Value) starlark.Value {
+	var out []starlark.Value
+	var walk func(v starlark.Value) bool
+	walk = func(v starlark.Value) bool {
+		switch x := v.(type) {
+		case *object:
+			out = append(out, x)
+			return true
+		case *starlark.List, starlark.Tuple:
+			seq := x.(starlark.Indexable)
+			for i := range seq.Len() {
+				if !walk(seq.Index(i)) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+	if !walk(v) {
+		return v // not constraints: let the decoder name the problem
+	}
+	return starlark.NewList(out)
 }
 
 func (o *object) String() string {
@@ -274,7 +306,13 @@ func orderBuiltin(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, 
 	if len(kwargs) > 0 {
 		return nil, errors.New("order: takes processes or process names only")
 	}
-	return makeOrder("order", args)
+	c, err := makeOrder("order", args)
+	if err != nil {
+		return nil, err
+	}
+	// Aurora's order() is a list of one Constraint, so orders add up:
+	// constraints = order(a, b) + order(b, c).
+	return starlark.NewList([]starlark.Value{c}), nil
 }
 
 // makeOrder builds Constraint(order=[names]) from processes or names.

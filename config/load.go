@@ -1,6 +1,9 @@
 package config
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -71,7 +74,12 @@ func LoadBytes(name string, data []byte, opts LoadOptions) ([]*Job, error) {
 	switch FormatOf(name) {
 	case FormatAurora:
 		root, errs = parseAurora(name, data, opts)
-	case FormatYAML, FormatJSON:
+	case FormatJSON:
+		// JSON is YAML, but YAML accepts more: check it is JSON first.
+		if errs = checkJSON(name, data); errs == nil {
+			root, errs = parseYAML(name, data)
+		}
+	case FormatYAML:
 		root, errs = parseYAML(name, data)
 	default:
 		errs = &Errors{}
@@ -145,4 +153,29 @@ func SelectJob(jobs []*Job, key string) (*Job, error) {
 		errs.Add("jobs", "job %s not found; the config defines: %s", key, strings.Join(keys, ", "))
 	}
 	return nil, errs
+}
+
+// checkJSON reports a JSON syntax error with its line and column.
+func checkJSON(name string, data []byte) *Errors {
+	var v any
+	err := json.Unmarshal(data, &v)
+	if err == nil {
+		return nil
+	}
+	errs := &Errors{}
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		line, col := 1, 1
+		for _, c := range data[:min(int(syn.Offset), len(data))] {
+			if c == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+		}
+		errs.Add(fmt.Sprintf("%s:%d:%d", name, line, col), "invalid JSON: %v", syn)
+		return errs
+	}
+	errs.Add(name, "invalid JSON: %v", err)
+	return errs
 }

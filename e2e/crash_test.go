@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/borealis-dev/borealis/internal/harness"
 )
 
 // slowDemo is a service of the demo image that listens (and so passes its
@@ -38,16 +40,16 @@ const recovery = 60 * time.Second
 // duplicated or orphaned.
 func TestWorkerCrashRecovery(t *testing.T) {
 	t.Parallel()
-	cl := newCluster(t, flapping{})
-	svc := cl.job("svc")
-	cl.mustRun("job", "create", svc, cl.writeJob(svc, "    service: true\n    instances: 3\n"+sleeper), "--wait-until", "RUNNING", "--timeout", "60s")
-	before, beforeCs := cl.consistent(svc, 10*time.Second)
-	if len(before.Active) != 3 || len(running(beforeCs)) != 3 {
-		t.Fatalf("want 3 running tasks:\n%s%s", before, listContainers(beforeCs))
+	cl := env.NewCluster(t, harness.Flapping{})
+	svc := cl.Job("svc")
+	cl.MustRun("job", "create", svc, cl.WriteJob(svc, "    service: true\n    instances: 3\n"+sleeper), "--wait-until", "RUNNING", "--timeout", "60s")
+	before, beforeCs := cl.Consistent(svc, 10*time.Second)
+	if len(before.Active) != 3 || len(harness.Running(beforeCs)) != 3 {
+		t.Fatalf("want 3 running tasks:\n%s%s", before, harness.ListContainers(beforeCs))
 	}
 	counts := map[int][2]int{}
 	for i := range 3 {
-		st := mustInstance(t, svc, i)
+		st := env.MustInstance(t, svc, i)
 		counts[i] = [2]int{st.FailureCount, st.Restarts}
 	}
 
@@ -56,66 +58,66 @@ func TestWorkerCrashRecovery(t *testing.T) {
 	// StartTask is most likely cut between creating and starting it, or
 	// before its result reached Temporal. One container of svc is removed
 	// while no worker runs.
-	creating := cl.job("creating")
+	creating := cl.Job("creating")
 	since := time.Now().Add(-time.Second)
-	cl.mustRun("job", "create", creating, cl.writeJob(creating, slowDemo))
+	cl.MustRun("job", "create", creating, cl.WriteJob(creating, slowDemo))
 	var createdID string
 	select {
 	case createdID = <-watchCreate(t, creating, since):
 	case <-time.After(30 * time.Second):
 		t.Fatal("no container of " + creating + " created within 30s")
 	}
-	cl.killWorker()
+	cl.KillWorker()
 	crash1 := time.Now()
-	for _, c := range containers(t, creating) {
+	for _, c := range harness.Containers(t, creating) {
 		t.Logf("worker killed; then the container of %s was: %s", creating, c)
 	}
-	gone, _ := before.active(2)
-	docker(t, "rm", "-f", gone.ContainerID)
-	cl.startWorker()
+	gone, _ := before.ActiveOf(2)
+	harness.Docker(t, "rm", "-f", gone.ContainerID)
+	cl.StartWorker()
 
-	s := cl.waitStatus(svc, recovery, "the removed task LOST and replaced", func(s jobStatus) (bool, string) {
-		a, ok := s.active(2)
-		lost, found := s.find(gone.TaskID)
+	s := cl.WaitStatus(svc, recovery, "the removed task LOST and replaced", func(s harness.JobStatus) (bool, string) {
+		a, ok := s.ActiveOf(2)
+		lost, found := s.Find(gone.TaskID)
 		return ok && a.TaskID != gone.TaskID && a.Status == "RUNNING" && found && lost.Status == "LOST",
 			"want instance 2's old task LOST and a new one RUNNING"
 	})
 	t.Logf("crash 1: instance 2 replaced %s after the worker restarted", time.Since(crash1).Round(time.Millisecond))
-	lost, _ := s.find(gone.TaskID)
+	lost, _ := s.Find(gone.TaskID)
 	if lost.FailureCount != 0 {
-		t.Errorf("a LOST task is no failure: failureCount %d:%s", lost.FailureCount, lost.events())
+		t.Errorf("a LOST task is no failure: failureCount %d:%s", lost.FailureCount, lost.Events())
 	}
-	if st := mustInstance(t, svc, 2); st.FailureCount != 0 || st.Restarts != counts[2][1]+1 {
+	if st := env.MustInstance(t, svc, 2); st.FailureCount != 0 || st.Restarts != counts[2][1]+1 {
 		t.Errorf("instance 2 after LOST: want 0 failures and %d restarts, got %d and %d", counts[2][1]+1, st.FailureCount, st.Restarts)
 	}
 	checkAdopted(t, cl, svc, before, counts, []int{0, 1})
 
 	// Crash 2: a task of a new job is STARTING (its process listens only
 	// after 3 s).
-	demo := cl.job("demo")
-	cl.mustRun("job", "create", demo, cl.writeJob(demo, slowDemo))
-	var starting task
-	cl.waitStatus(demo, 30*time.Second, "the demo task STARTING", func(s jobStatus) (bool, string) {
-		a, ok := s.active(0)
+	demo := cl.Job("demo")
+	cl.MustRun("job", "create", demo, cl.WriteJob(demo, slowDemo))
+	var starting harness.Task
+	cl.WaitStatus(demo, 30*time.Second, "the demo task STARTING", func(s harness.JobStatus) (bool, string) {
+		a, ok := s.ActiveOf(0)
 		if ok && a.Status == "RUNNING" {
-			t.Fatalf("the demo task was RUNNING before the crash; it must be STARTING:%s", a.events())
+			t.Fatalf("the demo task was RUNNING before the crash; it must be STARTING:%s", a.Events())
 		}
 		starting = a
 		return ok && a.Status == "STARTING" && a.ContainerID != "", "want instance 0 STARTING"
 	})
-	cl.killWorker()
+	cl.KillWorker()
 	crash := time.Now()
-	cl.startWorker()
+	cl.StartWorker()
 
-	cl.waitStatus(demo, recovery, "the demo instance RUNNING after the crash", func(s jobStatus) (bool, string) {
-		a, ok := s.active(0)
+	cl.WaitStatus(demo, recovery, "the demo instance RUNNING after the crash", func(s harness.JobStatus) (bool, string) {
+		a, ok := s.ActiveOf(0)
 		return ok && a.Status == "RUNNING", "want instance 0 RUNNING"
 	})
 	t.Logf("crash 2: the starting task RUNNING %s after the worker restarted", time.Since(crash).Round(time.Millisecond))
-	s, cs := cl.consistent(demo, 10*time.Second)
-	a, _ := s.active(0)
-	if run := running(cs); len(run) != 1 || run[0].Task != a.TaskID || run[0].ID != a.ContainerID {
-		t.Fatalf("want exactly one running container, the active task's %s:\n%s", a.TaskID, listContainers(cs))
+	s, cs := cl.Consistent(demo, 10*time.Second)
+	a, _ := s.ActiveOf(0)
+	if run := harness.Running(cs); len(run) != 1 || run[0].Task != a.TaskID || run[0].ID != a.ContainerID {
+		t.Fatalf("want exactly one running container, the active task's %s:\n%s", a.TaskID, harness.ListContainers(cs))
 	}
 	if a.TaskID == starting.TaskID {
 		if a.ContainerID != starting.ContainerID {
@@ -130,50 +132,50 @@ func TestWorkerCrashRecovery(t *testing.T) {
 		}
 	}
 	if len(cs) != 1 {
-		t.Errorf("want one container of %s, got:\n%s", demo, listContainers(cs))
+		t.Errorf("want one container of %s, got:\n%s", demo, harness.ListContainers(cs))
 	}
 	if len(s.Inactive) != 0 {
 		t.Errorf("the starting task did not survive the crash:\n%s", s)
 	}
 	// The health checks went on, counting attempts, across the crash.
-	if st := mustInstance(t, demo, 0); st.Active == nil || st.Active.Health == nil {
+	if st := env.MustInstance(t, demo, 0); st.Active == nil || st.Active.Health == nil {
 		t.Errorf("no health progress recorded: %+v", st)
 	}
 
 	// The first job is still untouched after a second crash.
-	after1, _ := cl.consistent(svc, 10*time.Second)
+	after1, _ := cl.Consistent(svc, 10*time.Second)
 	checkAdopted(t, cl, svc, before, counts, []int{0, 1})
 
 	// The adopted tasks are watched by the new worker: a container killed
 	// now is FAILED and replaced.
-	victim, _ := after1.active(0)
-	docker(t, "kill", victim.ContainerID)
-	cl.waitStatus(svc, recovery, "adopted instance 0 replaced after docker kill", func(s jobStatus) (bool, string) {
-		a, ok := s.active(0)
-		old, found := s.find(victim.TaskID)
+	victim, _ := after1.ActiveOf(0)
+	harness.Docker(t, "kill", victim.ContainerID)
+	cl.WaitStatus(svc, recovery, "adopted instance 0 replaced after docker kill", func(s harness.JobStatus) (bool, string) {
+		a, ok := s.ActiveOf(0)
+		old, found := s.Find(victim.TaskID)
 		return ok && a.TaskID != victim.TaskID && a.Status == "RUNNING" && found && old.Status == "FAILED",
 			"want instance 0's adopted task FAILED and a new one RUNNING"
 	})
-	_, cs = cl.consistent(svc, 10*time.Second)
-	if n := len(running(cs)); n != 3 {
-		t.Fatalf("want 3 running containers of %s, got:\n%s", svc, listContainers(cs))
+	_, cs = cl.Consistent(svc, 10*time.Second)
+	if n := len(harness.Running(cs)); n != 3 {
+		t.Fatalf("want 3 running containers of %s, got:\n%s", svc, harness.ListContainers(cs))
 	}
 
 	// The job whose container was being made at crash 1 adopts it: same
 	// task, one container, RUNNING. A StartTask attempt cut by a crash is
 	// retried only when its StartToCloseTimeout (2 min) expires, hence the
 	// long deadline.
-	s = cl.waitStatus(creating, time.Until(crash1.Add(3*time.Minute)), "the job created at crash 1 RUNNING", func(s jobStatus) (bool, string) {
-		a, ok := s.active(0)
+	s = cl.WaitStatus(creating, time.Until(crash1.Add(3*time.Minute)), "the job created at crash 1 RUNNING", func(s harness.JobStatus) (bool, string) {
+		a, ok := s.ActiveOf(0)
 		return ok && a.Status == "RUNNING", "want instance 0 RUNNING"
 	})
 	t.Logf("crash 1: the task whose container was being made RUNNING %s after the crash (events:%s)",
-		time.Since(crash1).Round(time.Millisecond), s.Active[0].events())
-	s, cs = cl.consistent(creating, 10*time.Second)
-	a, _ = s.active(0)
+		time.Since(crash1).Round(time.Millisecond), s.Active[0].Events())
+	s, cs = cl.Consistent(creating, 10*time.Second)
+	a, _ = s.ActiveOf(0)
 	if len(cs) != 1 || cs[0].ID != createdID || a.ContainerID != createdID || cs[0].State != "running" {
 		t.Fatalf("want the container created at the crash (%.12s) adopted and running; task %s has %.12s:\n%s",
-			createdID, a.TaskID, a.ContainerID, listContainers(cs))
+			createdID, a.TaskID, a.ContainerID, harness.ListContainers(cs))
 	}
 	if len(s.Inactive) != 0 {
 		t.Errorf("the task being started did not survive the crash:\n%s", s)
@@ -183,28 +185,28 @@ func TestWorkerCrashRecovery(t *testing.T) {
 // checkAdopted checks that instances ids of key still run the tasks and
 // containers of before, RUNNING, with their counts unchanged, and that no
 // other container of them exists.
-func checkAdopted(t *testing.T, cl *cluster, key string, before jobStatus, counts map[int][2]int, ids []int) {
+func checkAdopted(t *testing.T, cl *harness.Cluster, key string, before harness.JobStatus, counts map[int][2]int, ids []int) {
 	t.Helper()
-	s, cs := cl.consistent(key, 10*time.Second)
+	s, cs := cl.Consistent(key, 10*time.Second)
 	for _, i := range ids {
-		was, _ := before.active(i)
-		now, ok := s.active(i)
+		was, _ := before.ActiveOf(i)
+		now, ok := s.ActiveOf(i)
 		if !ok || now.TaskID != was.TaskID || now.ContainerID != was.ContainerID || now.Status != "RUNNING" {
 			t.Fatalf("instance %d not adopted: was %s %.12s RUNNING, now %+v\n%s", i, was.TaskID, was.ContainerID, now, s)
 		}
-		if in := s.inactive(i); len(in) != 0 {
+		if in := s.InactiveOf(i); len(in) != 0 {
 			t.Fatalf("instance %d has ended tasks after the crash:\n%s", i, s)
 		}
-		if c := ofInstance(cs, i); len(c) != 1 || c[0].ID != was.ContainerID || c[0].State != "running" {
-			t.Fatalf("instance %d: want only its container %.12s, running:\n%s", i, was.ContainerID, listContainers(c))
+		if c := harness.OfInstance(cs, i); len(c) != 1 || c[0].ID != was.ContainerID || c[0].State != "running" {
+			t.Fatalf("instance %d: want only its container %.12s, running:\n%s", i, was.ContainerID, harness.ListContainers(c))
 		}
-		st := mustInstance(t, key, i)
+		st := env.MustInstance(t, key, i)
 		if got := [2]int{st.FailureCount, st.Restarts}; got != counts[i] {
 			t.Fatalf("instance %d: failureCount, restarts changed from %v to %v", i, counts[i], got)
 		}
 	}
-	if n := len(running(cs)); n != 3 {
-		t.Fatalf("want 3 running containers of %s, got:\n%s", key, listContainers(cs))
+	if n := len(harness.Running(cs)); n != 3 {
+		t.Fatalf("want 3 running containers of %s, got:\n%s", key, harness.ListContainers(cs))
 	}
 }
 

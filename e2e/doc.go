@@ -21,5 +21,7 @@
 // each has its own worker, task queue and host port range. Set
 // E2E_WORKER_LOGS=DIR to keep every test's whole worker log in DIR.
 //
-// The package has no code besides its tests.
+// The package has no code besides its tests; the helpers they share with
+// faults/ (clusters, workers, CLI runs, Docker/status consistency checks,
+// cleanup) are in internal/harness.
 package e2e

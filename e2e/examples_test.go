@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/borealis-dev/borealis/config"
+	"github.com/borealis-dev/borealis/internal/harness"
 	"github.com/borealis-dev/borealis/internal/testenv"
 )
 
@@ -18,7 +19,7 @@ var exampleUpdates = map[string]struct {
 	status string
 	code   int
 }{
-	"batch_update_rollback.aurora": {"ROLLED_BACK", exitCommandFailure},
+	"batch_update_rollback.aurora": {"ROLLED_BACK", harness.ExitCommandFailure},
 }
 
 // TestExamples runs every job file of examples/jobs as its comments say,
@@ -52,7 +53,7 @@ func TestExamples(t *testing.T) {
 }
 
 func runExample(t *testing.T, src string) {
-	cl := newCluster(t, flapping{})
+	cl := env.NewCluster(t, harness.Flapping{})
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +65,8 @@ func runExample(t *testing.T, src string) {
 		t.Fatalf("%s: want cluster devcluster and role www-data, as every example has", src)
 	}
 	text = strings.ReplaceAll(text, "devcluster", "e2e")
-	text = strings.ReplaceAll(text, "www-data", cl.role)
-	path := filepath.Join(cl.home, filepath.Base(src))
+	text = strings.ReplaceAll(text, "www-data", cl.Role)
+	path := filepath.Join(cl.Home, filepath.Base(src))
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +77,8 @@ func runExample(t *testing.T, src string) {
 	updates := strings.Contains(text, "{{version}}")
 	for _, job := range jobs {
 		key := job.Key()
-		cl.keys = append(cl.keys, key)
-		if r := cl.run("job", "inspect", key, path); r.code != exitOK {
+		cl.Keys = append(cl.Keys, key)
+		if r := cl.Run("job", "inspect", key, path); r.Code != harness.ExitOK {
 			t.Fatalf("%s: job inspect: %s", src, r)
 		}
 		want := "RUNNING"
@@ -85,18 +86,18 @@ func runExample(t *testing.T, src string) {
 			want = "FINISHED"
 		}
 		start := time.Now()
-		r := cl.run("job", "create", key, path, "--wait-until", want, "--timeout", "90s")
-		if r.code != exitOK {
+		r := cl.Run("job", "create", key, path, "--wait-until", want, "--timeout", "90s")
+		if r.Code != harness.ExitOK {
 			t.Fatalf("%s: job create --wait-until %s: %s", src, want, r)
 		}
 		t.Logf("%s: %s %s after %s", filepath.Base(src), key, want, time.Since(start).Round(time.Millisecond))
-		s, _ := cl.consistent(key, 20*time.Second)
+		s, _ := cl.Consistent(key, 20*time.Second)
 		if job.Service {
 			checkDemoVersions(t, s, 1)
 		} else {
 			for _, tk := range s.Inactive {
 				if tk.Status != "FINISHED" {
-					t.Errorf("%s: task %s ended %s, want FINISHED:%s", key, tk.TaskID, tk.Status, tk.events())
+					t.Errorf("%s: task %s ended %s, want FINISHED:%s", key, tk.TaskID, tk.Status, tk.Events())
 				}
 			}
 		}
@@ -104,19 +105,19 @@ func runExample(t *testing.T, src string) {
 		if updates && job.Service {
 			expect, ok := exampleUpdates[filepath.Base(src)]
 			if !ok {
-				expect.status, expect.code = "ROLLED_FORWARD", exitOK
+				expect.status, expect.code = "ROLLED_FORWARD", harness.ExitOK
 			}
-			done := cl.startUpdateAsync(key, path, "--bind", "version=2")
-			u := cl.driveUpdate(key, 3*time.Minute)
+			done := cl.StartUpdateAsync(key, path, "--bind", "version=2")
+			u := cl.DriveUpdate(key, 3*time.Minute)
 			r := <-done
-			if r.code != expect.code || u.Status != expect.status {
+			if r.Code != expect.code || u.Status != expect.status {
 				t.Errorf("%s: update start --bind version=2 --wait: want %s, exit %d: %s\n%s", src, expect.status, expect.code, r, u)
 			}
 			version := 2
 			if expect.status == "ROLLED_BACK" {
 				version = 1
 			}
-			s := cl.waitStatus(key, 30*time.Second, "every instance RUNNING", func(s jobStatus) (bool, string) {
+			s := cl.WaitStatus(key, 30*time.Second, "every instance RUNNING", func(s harness.JobStatus) (bool, string) {
 				ok := len(s.Active) == job.Instances
 				for _, a := range s.Active {
 					ok = ok && a.Status == "RUNNING"
@@ -127,22 +128,22 @@ func runExample(t *testing.T, src string) {
 			t.Logf("%s: update %s\n%s", filepath.Base(src), u.Status, u)
 		}
 
-		r = cl.run("job", "killall", key)
-		if r.code != exitOK {
+		r = cl.Run("job", "killall", key)
+		if r.Code != harness.ExitOK {
 			t.Errorf("%s: job killall: %s", src, r)
 		}
-		s, cs := cl.consistent(key, 20*time.Second)
-		if len(s.Active) != 0 || len(running(cs)) != 0 {
-			t.Errorf("%s: tasks left after killall:\n%s%s", key, s, listContainers(cs))
+		s, cs := cl.Consistent(key, 20*time.Second)
+		if len(s.Active) != 0 || len(harness.Running(cs)) != 0 {
+			t.Errorf("%s: tasks left after killall:\n%s%s", key, s, harness.ListContainers(cs))
 		}
 	}
 }
 
 // checkDemoVersions checks that every active task with an http port
 // answers GET / with "version N".
-func checkDemoVersions(t *testing.T, s jobStatus, version int) {
+func checkDemoVersions(t *testing.T, s harness.JobStatus, version int) {
 	t.Helper()
-	var withHTTP jobStatus
+	var withHTTP harness.JobStatus
 	for _, a := range s.Active {
 		if a.AssignedPorts["http"] != 0 {
 			withHTTP.Active = append(withHTTP.Active, a)
@@ -151,7 +152,7 @@ func checkDemoVersions(t *testing.T, s jobStatus, version int) {
 	if len(withHTTP.Active) == 0 {
 		return
 	}
-	got, problems := versions(withHTTP)
+	got, problems := harness.Versions(withHTTP)
 	for _, a := range withHTTP.Active {
 		if got[a.InstanceID] != version {
 			t.Errorf("instance %d: want version %d: got %v %s\n%s", a.InstanceID, version, got, problems, s)

@@ -1,18 +1,12 @@
 package e2e
 
 import (
-	"context"
-	"net"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-	sdktemporal "go.temporal.io/sdk/temporal"
-	"go.temporal.io/sdk/testsuite"
-
-	"github.com/borealis-dev/borealis/internal/testenv"
+	"github.com/borealis-dev/borealis/internal/harness"
 )
 
 // TestUpdateWorkerCrash kills the worker with SIGKILL right after `update
@@ -22,50 +16,50 @@ import (
 // task and one new task), and Docker runs exactly the active tasks.
 func TestUpdateWorkerCrash(t *testing.T) {
 	t.Parallel()
-	cl := newCluster(t, flapping{})
-	key := cl.job("crash")
+	cl := env.NewCluster(t, harness.Flapping{})
+	key := cl.Job("crash")
 	const n = 6
-	v1 := demo{instances: n, version: 1, bad: -1, update: "{batch_size: 2, watch_secs: 1}"}
-	before := cl.create(key, cl.writeVersion(key, v1))
+	v1 := harness.Demo{Instances: n, Version: 1, Bad: -1, Update: "{batch_size: 2, watch_secs: 1}"}
+	before := cl.Create(key, cl.WriteVersion(key, v1))
 
-	_, id := cl.startUpdate(key, cl.writeVersion(key, slowV2(v1)))
-	cl.killWorker()
-	cl.startWorker()
-	t.Logf("crash 1: right after update start; after it: %s", cl.mustInfo(key, id).Status)
+	_, id := cl.StartUpdate(key, cl.WriteVersion(key, slowV2(v1)))
+	cl.KillWorker()
+	cl.StartWorker()
+	t.Logf("crash 1: right after update start; after it: %s", cl.MustInfo(key, id).Status)
 
-	u := cl.waitUpdate(key, id, recovery, "a batch in flight after instance 0 or 1 is updated", func(u updateInfo) bool {
-		return len(u.order("INSTANCE_UPDATED")) >= 1 && len(u.order("INSTANCE_UPDATING")) > len(u.order("INSTANCE_UPDATED")) &&
-			len(u.order("INSTANCE_UPDATING")) < n
+	u := cl.WaitUpdate(key, id, recovery, "a batch in flight after instance 0 or 1 is updated", func(u harness.UpdateInfo) bool {
+		return len(u.Order("INSTANCE_UPDATED")) >= 1 && len(u.Order("INSTANCE_UPDATING")) > len(u.Order("INSTANCE_UPDATED")) &&
+			len(u.Order("INSTANCE_UPDATING")) < n
 	})
-	cl.killWorker()
+	cl.KillWorker()
 	t.Logf("crash 2: mid-update:\n%s", u)
-	cl.startWorker()
+	cl.StartWorker()
 
 	// Crash 3: the moment Docker reports a container of the job created
 	// (a StartTask cut between create and start, or before its result
 	// reached Temporal).
 	select {
 	case c := <-watchCreate(t, key, time.Now()):
-		cl.killWorker()
+		cl.KillWorker()
 		t.Logf("crash 3: container %.12s just created", c)
-		cl.startWorker()
+		cl.StartWorker()
 	case <-time.After(recovery):
 		t.Logf("crash 3 skipped: no container created within %s", recovery)
 	}
 
-	r := cl.run("update", "wait", key, id, "--timeout", "3m")
-	if r.code != exitOK {
+	r := cl.Run("update", "wait", key, id, "--timeout", "3m")
+	if r.Code != harness.ExitOK {
 		t.Fatalf("update wait: want exit 0, ROLLED_FORWARD: %s", r)
 	}
-	u = cl.mustInfo(key, id)
-	once(t, u, span(n), "INSTANCE_UPDATING", "INSTANCE_UPDATED")
-	if got := u.order("INSTANCE_UPDATING"); !slices.Equal(got, span(n)) {
+	u = cl.MustInfo(key, id)
+	harness.Once(t, u, harness.Span(n), "INSTANCE_UPDATING", "INSTANCE_UPDATED")
+	if got := u.Order("INSTANCE_UPDATING"); !slices.Equal(got, harness.Span(n)) {
 		t.Errorf("INSTANCE_UPDATING order %v:\n%s", got, u)
 	}
 	checkInFlight(t, u, 2)
-	s := cl.settled(key, all(n, 2), 30*time.Second)
-	replacedOnce(t, s, before, span(n), nil)
-	oldGone(t, key, before)
+	s := cl.Settled(key, harness.All(n, 2), 30*time.Second)
+	harness.ReplacedOnce(t, s, before, harness.Span(n), nil)
+	harness.OldGone(t, key, before)
 }
 
 // TestUpdateWorkerCrashRollback kills the worker while an update rolls
@@ -73,29 +67,29 @@ func TestUpdateWorkerCrash(t *testing.T) {
 // reverse order, and Docker runs exactly the active tasks, all version 1.
 func TestUpdateWorkerCrashRollback(t *testing.T) {
 	t.Parallel()
-	cl := newCluster(t, flapping{})
-	key := cl.job("crashback")
+	cl := env.NewCluster(t, harness.Flapping{})
+	key := cl.Job("crashback")
 	const n = 4
 	// Version 1 too listens only after 3 s, so rolling back takes a while.
-	v1 := demo{instances: n, version: 1, bad: -1, flags: "-slow-start 3", health: slowHealth, update: "{batch_size: 2, watch_secs: 0}"}
-	before := cl.create(key, cl.writeVersion(key, v1))
+	v1 := harness.Demo{Instances: n, Version: 1, Bad: -1, Flags: "-slow-start 3", Health: slowHealth, Update: "{batch_size: 2, watch_secs: 0}"}
+	before := cl.Create(key, cl.WriteVersion(key, v1))
 	v2 := slowV2(v1)
-	v2.bad = 3
-	_, id := cl.startUpdate(key, cl.writeVersion(key, v2))
+	v2.Bad = 3
+	_, id := cl.StartUpdate(key, cl.WriteVersion(key, v2))
 
-	u := cl.waitUpdate(key, id, 2*time.Minute, "rolling back, some instance in flight", func(u updateInfo) bool {
-		return u.Status == "ROLLING_BACK" && len(u.order("INSTANCE_ROLLING_BACK")) > len(u.order("INSTANCE_ROLLED_BACK"))
+	u := cl.WaitUpdate(key, id, 2*time.Minute, "rolling back, some instance in flight", func(u harness.UpdateInfo) bool {
+		return u.Status == "ROLLING_BACK" && len(u.Order("INSTANCE_ROLLING_BACK")) > len(u.Order("INSTANCE_ROLLED_BACK"))
 	})
-	cl.killWorker()
+	cl.KillWorker()
 	t.Logf("crash: during the rollback:\n%s", u)
-	cl.startWorker()
+	cl.StartWorker()
 
-	r := cl.run("update", "wait", key, id, "--timeout", "3m")
-	if r.code != exitCommandFailure {
+	r := cl.Run("update", "wait", key, id, "--timeout", "3m")
+	if r.Code != harness.ExitCommandFailure {
 		t.Fatalf("update wait: want exit 4, ROLLED_BACK: %s", r)
 	}
-	u = cl.mustInfo(key, id)
-	if got := u.order("INSTANCE_ROLLING_BACK"); !slices.Equal(got, reversed(span(n))) {
+	u = cl.MustInfo(key, id)
+	if got := u.Order("INSTANCE_ROLLING_BACK"); !slices.Equal(got, harness.Reversed(harness.Span(n))) {
 		t.Errorf("INSTANCE_ROLLING_BACK order %v, want 3, 2, 1, 0:\n%s", got, u)
 	}
 	for i := range n {
@@ -103,56 +97,19 @@ func TestUpdateWorkerCrashRollback(t *testing.T) {
 		if i == 3 {
 			want[1] = "INSTANCE_UPDATE_FAILED"
 		}
-		if got := u.actions(i); !slices.Equal(got, want) {
+		if got := u.Actions(i); !slices.Equal(got, want) {
 			t.Errorf("instance %d: actions %v, want %v", i, got, want)
 		}
 	}
-	s := cl.settled(key, all(n, 1), 30*time.Second)
-	oldGone(t, key, before)
+	s := cl.Settled(key, harness.All(n, 1), 30*time.Second)
+	harness.OldGone(t, key, before)
 	// Instances 0-2: the old task, the version-2 task, the version-1 task
 	// of the rollback, nothing more.
 	for i := range 3 {
-		if got := len(s.inactive(i)) + 1; got != 3 {
+		if got := len(s.InactiveOf(i)) + 1; got != 3 {
 			t.Errorf("instance %d: %d tasks, want 3 (old, new, rolled back):\n%s", i, got, s)
 		}
 	}
-}
-
-// freeHostPort is a loopback address with a port nothing listens on.
-func freeHostPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
-// startDevServer starts a Temporal dev server on hostPort that keeps its
-// state in db, with Borealis's search attributes.
-func startDevServer(t *testing.T, db, hostPort string) *testsuite.DevServer {
-	t.Helper()
-	cli, err := testenv.TemporalCLI()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-		ExistingPath:  cli,
-		ClientOptions: &client.Options{HostPort: hostPort, Namespace: "default", Logger: quietLogger()},
-		DBFilename:    db,
-		LogLevel:      "error",
-		SearchAttributes: sdktemporal.NewSearchAttributes(
-			testenv.JobKeyAttribute.ValueSet(""),
-			testenv.UpdateStatusAttribute.ValueSet(""),
-		),
-	})
-	if err != nil {
-		t.Fatalf("start a dev server on %s with %s: %v", hostPort, db, err)
-	}
-	return srv
 }
 
 // TestUpdateTemporalRestart stops the Temporal server mid-update and starts
@@ -162,23 +119,23 @@ func startDevServer(t *testing.T, db, hostPort string) *testsuite.DevServer {
 func TestUpdateTemporalRestart(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "temporal.db")
-	hostPort := freeHostPort(t)
-	srv := startDevServer(t, db, hostPort)
+	hostPort := harness.FreeHostPort(t)
+	srv := harness.StartDevServer(t, db, hostPort)
 	t.Cleanup(func() {
 		if srv != nil {
 			_ = srv.Stop()
 		}
 	})
-	cl := newClusterOn(t, flapping{}, hostPort)
-	key := cl.job("restart")
+	cl := env.NewClusterOn(t, harness.Flapping{}, hostPort)
+	key := cl.Job("restart")
 	const n = 6
-	v1 := demo{instances: n, version: 1, bad: -1, update: "{batch_size: 2, watch_secs: 1}"}
-	before := cl.create(key, cl.writeVersion(key, v1))
+	v1 := harness.Demo{Instances: n, Version: 1, Bad: -1, Update: "{batch_size: 2, watch_secs: 1}"}
+	before := cl.Create(key, cl.WriteVersion(key, v1))
 
-	done := cl.startUpdateAsync(key, cl.writeVersion(key, slowV2(v1)))
-	u := cl.waitUpdate(key, "", time.Minute, "instances updated and in flight", func(u updateInfo) bool {
-		return len(u.order("INSTANCE_UPDATED")) >= 1 && len(u.order("INSTANCE_UPDATING")) > len(u.order("INSTANCE_UPDATED")) &&
-			len(u.order("INSTANCE_UPDATING")) < n
+	done := cl.StartUpdateAsync(key, cl.WriteVersion(key, slowV2(v1)))
+	u := cl.WaitUpdate(key, "", time.Minute, "instances updated and in flight", func(u harness.UpdateInfo) bool {
+		return len(u.Order("INSTANCE_UPDATED")) >= 1 && len(u.Order("INSTANCE_UPDATING")) > len(u.Order("INSTANCE_UPDATED")) &&
+			len(u.Order("INSTANCE_UPDATING")) < n
 	})
 	id := u.UpdateID
 	stopped := time.Now()
@@ -188,31 +145,31 @@ func TestUpdateTemporalRestart(t *testing.T) {
 	srv = nil
 	t.Logf("Temporal stopped mid-update (stop took %s):\n%s", time.Since(stopped).Round(time.Millisecond), u)
 	// While it is down the CLI says so; the containers keep running.
-	if r := cl.run("job", "status", key); r.code == exitOK {
+	if r := cl.Run("job", "status", key); r.Code == harness.ExitOK {
 		t.Errorf("job status with Temporal down: want an error: %s", r)
 	} else {
-		t.Logf("job status with Temporal down: exit %d: %s", r.code, r.stderr)
+		t.Logf("job status with Temporal down: exit %d: %s", r.Code, r.Stderr)
 	}
-	if run := running(containers(t, key)); len(run) < n-2 {
-		t.Errorf("containers stopped with Temporal:\n%s", listContainers(run))
+	if run := harness.Running(harness.Containers(t, key)); len(run) < n-2 {
+		t.Errorf("containers stopped with Temporal:\n%s", harness.ListContainers(run))
 	}
-	srv = startDevServer(t, db, hostPort)
+	srv = harness.StartDevServer(t, db, hostPort)
 	t.Logf("Temporal down for %s", time.Since(stopped).Round(time.Millisecond))
 
 	select {
 	case r := <-done:
-		if r.code != exitOK {
+		if r.Code != harness.ExitOK {
 			t.Errorf("update start --wait across the restart: want exit 0: %s", r)
 		}
-	case <-time.After(updateTimeout):
+	case <-time.After(harness.UpdateTimeout):
 		t.Fatal("update start --wait did not end")
 	}
-	if r := cl.run("update", "wait", key, id, "--timeout", "2m"); r.code != exitOK {
+	if r := cl.Run("update", "wait", key, id, "--timeout", "2m"); r.Code != harness.ExitOK {
 		t.Fatalf("update wait: want exit 0, ROLLED_FORWARD: %s", r)
 	}
-	u = cl.mustInfo(key, id)
-	once(t, u, span(n), "INSTANCE_UPDATING", "INSTANCE_UPDATED")
-	s := cl.settled(key, all(n, 2), 30*time.Second)
-	replacedOnce(t, s, before, span(n), nil)
-	oldGone(t, key, before)
+	u = cl.MustInfo(key, id)
+	harness.Once(t, u, harness.Span(n), "INSTANCE_UPDATING", "INSTANCE_UPDATED")
+	s := cl.Settled(key, harness.All(n, 2), 30*time.Second)
+	harness.ReplacedOnce(t, s, before, harness.Span(n), nil)
+	harness.OldGone(t, key, before)
 }

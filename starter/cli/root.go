@@ -140,7 +140,11 @@ func runGroup(cmd *cobra.Command, args []string) error {
 func exactArgs(n int) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return errorf(ExitInvalidCommand, "%s takes %d arguments, got %d\nusage: %s", cmd.CommandPath(), n, len(args), cmd.UseLine())
+			what := "arguments"
+			if n == 1 {
+				what = "argument"
+			}
+			return errorf(ExitInvalidCommand, "%s takes %d %s, got %d\nusage: %s", cmd.CommandPath(), n, what, len(args), cmd.UseLine())
 		}
 		return nil
 	}

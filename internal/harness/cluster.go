@@ -1,0 +1,700 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/borealis-dev/borealis/workflows"
+)
+
+// Exit codes of SPEC §6.
+const (
+	ExitOK               = 0
+	ExitConfig           = 3
+	ExitCommandFailure   = 4
+	ExitInvalidCommand   = 5
+	ExitInvalidParameter = 6
+	ExitUnknown          = 20
+)
+
+// Poll is how often the tests look again while waiting for a state.
+const Poll = 250 * time.Millisecond
+
+// PortsPerCluster is the size of each cluster's host port range.
+const PortsPerCluster = 120
+
+// clusterSeq numbers the clusters of this process; each gets its own task
+// queue, port range and job role from it.
+var clusterSeq atomic.Int64
+
+// Cluster is one test's Borealis installation on the shared dev server: its
+// own task queue, data directory and host port range, a bin/borealis-worker
+// process (which the test may kill and start again) and the settings the CLI
+// is run with, passed as BOREALIS_* environment variables.
+type Cluster struct {
+	T       testing.TB
+	Env     *Env
+	Role    string
+	Queue   string
+	DataDir string
+	Ports   string
+	Home    string // the processes' working directory and config home
+	flapEnv []string
+	LogPath string
+	// Temporal is the address of the Temporal server the worker and the
+	// CLI use: the shared dev server's unless the test started its own.
+	Temporal string
+	// WorkerArgs are more flags for every worker StartWorker starts
+	// (--docker-host ...).
+	WorkerArgs []string
+
+	mu     sync.Mutex
+	worker *workerProc
+	gen    int
+	// Keys are the jobs whose containers cleanup removes (Job adds to it).
+	Keys []string
+}
+
+type workerProc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+// Flapping sets the THROTTLED back-off (SPEC §4) the CLI gives the jobs it creates.
+type Flapping struct{ Initial, Max, Threshold string }
+
+// NewCluster makes a cluster and starts its worker. Cleanup stops the
+// worker, removes every container of every job the test named (cl.Job) and
+// checks that none is left.
+func (e *Env) NewCluster(t testing.TB, fl Flapping) *Cluster {
+	t.Helper()
+	return e.NewClusterOn(t, fl, e.DevServer.FrontendHostPort())
+}
+
+// NewClusterOn is NewCluster on the Temporal server at address.
+func (e *Env) NewClusterOn(t testing.TB, fl Flapping, address string) *Cluster {
+	t.Helper()
+	return e.NewClusterPorts(t, fl, address, PortsPerCluster)
+}
+
+// NewClusterPorts is NewClusterOn with a host port range of ports ports.
+func (e *Env) NewClusterPorts(t testing.TB, fl Flapping, address string, ports int) *Cluster {
+	t.Helper()
+	n := clusterSeq.Add(1)
+	home := t.TempDir()
+	// A worker keeps a port it picked reserved for 2 minutes, and counts
+	// the ports of stopped containers as taken, so an update that replaces
+	// every task twice needs 4 ports per instance and port: ranges of 120.
+	lo := e.PortBase + int(n)*PortsPerCluster
+	cl := &Cluster{
+		T:        t,
+		Env:      e,
+		Role:     fmt.Sprintf("%s%d", e.Name, n),
+		Queue:    fmt.Sprintf("%s-%d-%s", e.Name, n, strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))),
+		DataDir:  filepath.Join(home, "data"),
+		Ports:    fmt.Sprintf("%d-%d", lo, lo+ports-1),
+		Home:     home,
+		LogPath:  filepath.Join(home, "worker.log"),
+		Temporal: address,
+	}
+	if fl.Initial == "" {
+		fl.Initial = "1s"
+	}
+	if fl.Max == "" {
+		fl.Max = "2s"
+	}
+	cl.flapEnv = []string{"BOREALIS_FLAPPING_INITIAL_DELAY=" + fl.Initial, "BOREALIS_FLAPPING_MAX_DELAY=" + fl.Max}
+	if fl.Threshold != "" {
+		cl.flapEnv = append(cl.flapEnv, "BOREALIS_FLAPPING_THRESHOLD="+fl.Threshold)
+	}
+	t.Cleanup(cl.cleanup)
+	cl.StartWorker()
+	return cl
+}
+
+// Environ is the environment of the worker and CLI processes: this process's
+// without any BOREALIS_* setting, plus the cluster's settings.
+func (cl *Cluster) Environ() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "BOREALIS_") && !strings.HasPrefix(kv, "XDG_CONFIG_HOME=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env,
+		"XDG_CONFIG_HOME="+filepath.Join(cl.Home, "config"), // no user borealis.yaml
+		"BOREALIS_TEMPORAL_ADDRESS="+cl.Temporal,
+		"BOREALIS_TEMPORAL_TASK_QUEUE="+cl.Queue,
+		"BOREALIS_DATA_DIR="+cl.DataDir,
+		"BOREALIS_PORTS_RANGE="+cl.Ports,
+		"BOREALIS_RUNNER_PATH="+filepath.Join(cl.Env.BinDir, "borealis-runner"),
+		"BOREALIS_WORKER_METRICS_ADDRESS=",
+	)
+	return append(env, cl.flapEnv...)
+}
+
+// WorkerCommand is the command of bin/borealis-worker with the cluster's
+// settings as flags, then cl.WorkerArgs and extra.
+func (cl *Cluster) WorkerCommand(extra ...string) *exec.Cmd {
+	args := []string{
+		"--temporal-address", cl.Temporal,
+		"--temporal-task-queue", cl.Queue,
+		"--data-dir", cl.DataDir,
+		"--ports-range", cl.Ports,
+		"--worker-metrics-address", "",
+		"--runner-path", filepath.Join(cl.Env.BinDir, "borealis-runner"),
+	}
+	args = append(append(args, cl.WorkerArgs...), extra...)
+	cmd := exec.Command(filepath.Join(cl.Env.BinDir, "borealis-worker"), args...)
+	cmd.Dir = cl.Home
+	cmd.Env = cl.Environ()
+	return cmd
+}
+
+// StartWorker starts bin/borealis-worker with the cluster's settings as
+// flags and waits until it says it started.
+func (cl *Cluster) StartWorker() {
+	t := cl.T
+	t.Helper()
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if cl.worker != nil {
+		t.Fatal("startWorker: a worker is running")
+	}
+	cl.gen++
+	f, err := os.OpenFile(cl.LogPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "=== worker %d ===\n", cl.gen)
+	offset, _ := f.Seek(0, 2)
+	cmd := cl.WorkerCommand()
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start worker: %v", err)
+	}
+	w := &workerProc{cmd: cmd, done: make(chan struct{})}
+	go func() { w.err = cmd.Wait(); close(w.done) }()
+	cl.worker = w
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		b, _ := os.ReadFile(cl.LogPath)
+		if int64(len(b)) > offset && bytes.Contains(b[offset:], []byte("worker started")) {
+			return
+		}
+		select {
+		case <-w.done:
+			t.Fatalf("worker %d exited at start: %v\n%s", cl.gen, w.err, b[min(offset, int64(len(b))):])
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker %d did not start within 30s:\n%s", cl.gen, b[min(offset, int64(len(b))):])
+		}
+	}
+}
+
+// KillWorker kills the worker with SIGKILL, as a crash would, and waits
+// until it is gone.
+func (cl *Cluster) KillWorker() {
+	cl.T.Helper()
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	w := cl.worker
+	if w == nil {
+		cl.T.Fatal("killWorker: no worker")
+	}
+	_ = w.cmd.Process.Signal(syscall.SIGKILL)
+	<-w.done
+	cl.worker = nil
+}
+
+// StopWorker stops the worker with SIGTERM (SIGKILL after 15 s).
+func (cl *Cluster) StopWorker() {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	w := cl.worker
+	if w == nil {
+		return
+	}
+	_ = w.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-w.done:
+	case <-time.After(15 * time.Second):
+		cl.T.Errorf("worker did not stop within 15s of SIGTERM; killing it")
+		_ = w.cmd.Process.Signal(syscall.SIGKILL)
+		<-w.done
+	}
+	cl.worker = nil
+}
+
+func (cl *Cluster) cleanup() {
+	t := cl.T
+	cl.StopWorker()
+	if cl.Env.BeforeCleanup != nil {
+		cl.Env.BeforeCleanup(cl)
+	}
+	for _, key := range cl.Keys {
+		// A removal the worker asked for just before it stopped may still
+		// be under way in Docker ("removal ... is already in progress"),
+		// so look again until none is left.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		var left string
+		var err error
+		for {
+			var ids string
+			ids, err = DockerOut(ctx, "ps", "-aq", "--filter", "label=borealis.job="+key)
+			if err == nil && len(strings.Fields(ids)) > 0 {
+				_, err = DockerOut(ctx, append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
+			}
+			left, err = DockerOut(ctx, "ps", "-aq", "--filter", "label=borealis.job="+key)
+			if (err == nil && strings.TrimSpace(left) == "") || ctx.Err() != nil {
+				break
+			}
+			time.Sleep(Poll)
+		}
+		cancel()
+		if err != nil || strings.TrimSpace(left) != "" {
+			t.Errorf("cleanup: containers of %s left: %q (%v)", key, left, err)
+		}
+	}
+	if dir := os.Getenv("E2E_WORKER_LOGS"); dir != "" {
+		// Keep every worker log whole, for debugging.
+		b, _ := os.ReadFile(cl.LogPath)
+		_ = os.WriteFile(filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+".log"), b, 0o644)
+	}
+	if t.Failed() {
+		b, _ := os.ReadFile(cl.LogPath)
+		const keep = 12000
+		if len(b) > keep {
+			b = append([]byte("...\n"), b[len(b)-keep:]...)
+		}
+		t.Logf("worker log (%s):\n%s", cl.LogPath, b)
+	}
+}
+
+// Job names a job of this cluster and has cleanup remove its containers.
+func (cl *Cluster) Job(name string) string {
+	key := cl.Env.Name + "/" + cl.Role + "/prod/" + name
+	cl.Keys = append(cl.Keys, key)
+	return key
+}
+
+// WriteJob writes a YAML config of the job key with body (indented as a
+// job's fields) and returns its path.
+func (cl *Cluster) WriteJob(key, body string) string {
+	cl.T.Helper()
+	parts := strings.Split(key, "/")
+	header := fmt.Sprintf("jobs:\n  - cluster: %s\n    role: %s\n    environment: %s\n    name: %s\n", parts[0], parts[1], parts[2], parts[3])
+	path := filepath.Join(cl.Home, parts[3]+".yaml")
+	if err := os.WriteFile(path, []byte(header+body), 0o644); err != nil {
+		cl.T.Fatal(err)
+	}
+	return path
+}
+
+// Result is how one CLI run ended.
+type Result struct {
+	Args           []string
+	Stdout, Stderr string
+	Code           int
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("borealis %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(r.Args, " "), r.Code, r.Stdout, r.Stderr)
+}
+
+// Run runs bin/borealis with the cluster's settings.
+func (cl *Cluster) Run(args ...string) Result {
+	cl.T.Helper()
+	r, err := cl.RunFor(2*time.Minute, args...)
+	if err != nil {
+		cl.T.Fatal(err)
+	}
+	return r
+}
+
+// RunFor runs bin/borealis with the cluster's settings, killing it after
+// timeout. It does not touch the test, so it may run in a goroutine; the
+// error is for a command that could not run or did not exit by itself.
+func (cl *Cluster) RunFor(timeout time.Duration, args ...string) (Result, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(cl.Env.BinDir, "borealis"), args...)
+	cmd.Dir = cl.Home
+	cmd.Env = cl.Environ()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	r := Result{Args: args, Stdout: out.String(), Stderr: errOut.String()}
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee) && ee.Exited():
+		r.Code = ee.ExitCode()
+	default:
+		return r, fmt.Errorf("borealis %s: %v (stdout: %s, stderr: %s)", strings.Join(args, " "), err, out.String(), errOut.String())
+	}
+	return r, nil
+}
+
+// MustRun runs a command that must exit 0.
+func (cl *Cluster) MustRun(args ...string) Result {
+	cl.T.Helper()
+	r := cl.Run(args...)
+	if r.Code != ExitOK {
+		cl.T.Fatalf("want exit 0: %s", r)
+	}
+	return r
+}
+
+// JobStatus is one job of `job status --write-json` (SPEC §6).
+type JobStatus struct {
+	Job      string `json:"job"`
+	Active   []Task `json:"active"`
+	Inactive []Task `json:"inactive"`
+}
+
+// Task is a task of `job status --write-json`: exactly SPEC §6's fields.
+type Task struct {
+	InstanceID    int            `json:"instanceId"`
+	TaskID        string         `json:"taskId"`
+	Status        string         `json:"status"`
+	FailureCount  int            `json:"failureCount"`
+	Host          string         `json:"host"`
+	ContainerID   string         `json:"containerId"`
+	AssignedPorts map[string]int `json:"assignedPorts"`
+	TaskEvents    []TaskEvent    `json:"taskEvents"`
+}
+
+type TaskEvent struct {
+	Timestamp int64  `json:"timestamp"`
+	Status    string `json:"status"`
+	Message   string `json:"message"`
+}
+
+// Events renders a task's events for failure messages.
+func (t Task) Events() string {
+	var b strings.Builder
+	for _, e := range t.TaskEvents {
+		fmt.Fprintf(&b, " %s", e.Status)
+		if e.Message != "" {
+			fmt.Fprintf(&b, "(%s)", e.Message)
+		}
+	}
+	return b.String()
+}
+
+// FirstEvent is the time of the task's first event.
+func (t Task) FirstEvent() int64 {
+	if len(t.TaskEvents) == 0 {
+		return 0
+	}
+	return t.TaskEvents[0].Timestamp
+}
+
+func (s JobStatus) String() string {
+	var b strings.Builder
+	for _, list := range []struct {
+		name  string
+		tasks []Task
+	}{{"active", s.Active}, {"inactive", s.Inactive}} {
+		for _, t := range list.tasks {
+			fmt.Fprintf(&b, "  %s %d %s %s failures=%d container=%.12s events:%s\n",
+				list.name, t.InstanceID, t.TaskID, t.Status, t.FailureCount, t.ContainerID, t.Events())
+		}
+	}
+	return b.String()
+}
+
+// ActiveOf returns the active task of an instance.
+func (s JobStatus) ActiveOf(instance int) (Task, bool) {
+	for _, t := range s.Active {
+		if t.InstanceID == instance {
+			return t, true
+		}
+	}
+	return Task{}, false
+}
+
+// InactiveOf returns the ended tasks of an instance, oldest first.
+func (s JobStatus) InactiveOf(instance int) []Task {
+	var out []Task
+	for _, t := range s.Inactive {
+		if t.InstanceID == instance {
+			out = append(out, t)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].FirstEvent() < out[j].FirstEvent() })
+	return out
+}
+
+// Find returns the task with id among active and inactive ones.
+func (s JobStatus) Find(id string) (Task, bool) {
+	for _, t := range append(append([]Task{}, s.Active...), s.Inactive...) {
+		if t.TaskID == id {
+			return t, true
+		}
+	}
+	return Task{}, false
+}
+
+// Status runs `job status KEY --write-json` and decodes it strictly: an
+// unknown field is an error, so the shape is SPEC §6's.
+func (cl *Cluster) Status(key string) (JobStatus, error) {
+	r := cl.Run("job", "status", key, "--write-json")
+	if r.Code != ExitOK {
+		return JobStatus{}, fmt.Errorf("%s", r)
+	}
+	if !strings.Contains(r.Stderr, "Web UI: ") {
+		return JobStatus{}, fmt.Errorf("with --write-json the Web UI address goes to stderr: %s", r)
+	}
+	dec := json.NewDecoder(strings.NewReader(r.Stdout))
+	dec.DisallowUnknownFields()
+	var jobs []JobStatus
+	if err := dec.Decode(&jobs); err != nil {
+		return JobStatus{}, fmt.Errorf("decode %s: %v", r, err)
+	}
+	if len(jobs) != 1 || jobs[0].Job != key {
+		return JobStatus{}, fmt.Errorf("want one job %s: %s", key, r)
+	}
+	return jobs[0], nil
+}
+
+// WaitStatus polls the job's status until cond holds; cond says what it
+// is waiting for when it does not.
+func (cl *Cluster) WaitStatus(key string, timeout time.Duration, what string, cond func(JobStatus) (bool, string)) JobStatus {
+	cl.T.Helper()
+	var got JobStatus
+	Eventually(cl.T, timeout, what, func() (bool, string) {
+		s, err := cl.Status(key)
+		if err != nil {
+			return false, err.Error()
+		}
+		got = s
+		ok, why := cond(s)
+		return ok, why + "\n" + s.String()
+	})
+	return got
+}
+
+// Instance asks an instance's workflow for its status (restarts and done
+// are in no CLI JSON).
+func (e *Env) Instance(key string, id int) (workflows.InstanceStatus, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var s workflows.InstanceStatus
+	v, err := e.Temporal.QueryWorkflow(ctx, workflows.InstanceWorkflowID(key, id), "", workflows.QueryInstanceStatus)
+	if err == nil {
+		err = v.Get(&s)
+	}
+	return s, err
+}
+
+func (e *Env) MustInstance(t testing.TB, key string, id int) workflows.InstanceStatus {
+	t.Helper()
+	s, err := e.Instance(key, id)
+	if err != nil {
+		t.Fatalf("query instance %d of %s: %v", id, key, err)
+	}
+	return s
+}
+
+// Eventually polls cond until it holds, failing the test after timeout with
+// what cond last reported.
+func Eventually(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	start := time.Now()
+	deadline := start.Add(timeout)
+	for {
+		ok, last := cond()
+		if ok {
+			t.Logf("%s: after %s", what, time.Since(start).Round(time.Millisecond))
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s; last seen:\n%s", what, timeout, last)
+		}
+		time.Sleep(Poll)
+	}
+}
+
+// Never checks cond for d and fails the test as soon as it holds: for
+// things that must not happen (a restart after the last allowed failure).
+func Never(t testing.TB, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if bad, why := cond(); bad {
+			t.Fatalf("%s:\n%s", what, why)
+		}
+		time.Sleep(Poll)
+	}
+}
+
+// Container is a Docker container of a job, from `docker ps -a`.
+type Container struct {
+	ID       string
+	Task     string
+	Instance int
+	State    string // running, exited, created, ...
+}
+
+func (c Container) String() string {
+	return fmt.Sprintf("%.12s task=%s instance=%d %s", c.ID, c.Task, c.Instance, c.State)
+}
+
+func DockerOut(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "docker", args...)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("docker %s: %v: %s", strings.Join(args, " "), err, errOut.String())
+	}
+	return out.String(), nil
+}
+
+func Docker(t testing.TB, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := DockerOut(ctx, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Containers lists every container that carries the job's label.
+func Containers(t testing.TB, key string) []Container {
+	t.Helper()
+	out := Docker(t, "ps", "-a", "--no-trunc", "--filter", "label=borealis.job="+key,
+		"--format", `{{.ID}}|{{.Label "borealis.task"}}|{{.Label "borealis.instance"}}|{{.State}}`)
+	var cs []Container
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		f := strings.Split(sc.Text(), "|")
+		if len(f) != 4 {
+			t.Fatalf("docker ps: unexpected line %q", sc.Text())
+		}
+		n, err := strconv.Atoi(f[2])
+		if err != nil {
+			t.Fatalf("docker ps: instance label %q: %v", f[2], err)
+		}
+		cs = append(cs, Container{ID: f[0], Task: f[1], Instance: n, State: f[3]})
+	}
+	return cs
+}
+
+func Running(cs []Container) []Container {
+	var out []Container
+	for _, c := range cs {
+		if c.State == "running" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func OfInstance(cs []Container, id int) []Container {
+	var out []Container
+	for _, c := range cs {
+		if c.Instance == id {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func ListContainers(cs []Container) string {
+	var b strings.Builder
+	for _, c := range cs {
+		fmt.Fprintf(&b, "  %s\n", c)
+	}
+	return b.String()
+}
+
+// Mismatch compares Docker with the job's status and says how they
+// disagree ("" when they agree): every running container is the container
+// of an active task, every active task that started (STARTING, RUNNING) has
+// its container running, and every other container belongs to a task the
+// Status shows (no orphans).
+func Mismatch(s JobStatus, cs []Container) string {
+	var problems []string
+	byTask := map[string]Container{}
+	for _, c := range cs {
+		if _, dup := byTask[c.Task]; dup {
+			problems = append(problems, "two containers of task "+c.Task)
+		}
+		byTask[c.Task] = c
+	}
+	for _, c := range cs {
+		t, ok := s.Find(c.Task)
+		switch {
+		case !ok:
+			problems = append(problems, fmt.Sprintf("orphan container %s: no such task in status", c))
+		case c.State == "running" && !slices.ContainsFunc(s.Active, func(a Task) bool { return a.TaskID == c.Task }):
+			problems = append(problems, fmt.Sprintf("container %s runs but its task is %s (inactive)", c, t.Status))
+		case t.ContainerID != "" && t.ContainerID != c.ID:
+			problems = append(problems, fmt.Sprintf("container %s: status says container %.12s", c, t.ContainerID))
+		}
+	}
+	for _, a := range s.Active {
+		if a.Status != "STARTING" && a.Status != "RUNNING" {
+			continue
+		}
+		if c, ok := byTask[a.TaskID]; !ok || c.State != "running" {
+			problems = append(problems, fmt.Sprintf("active task %s is %s but its container is not running (%v)", a.TaskID, a.Status, c))
+		}
+	}
+	return strings.Join(problems, "\n")
+}
+
+// Consistent waits until Docker and the job's status agree (see mismatch)
+// and returns both.
+func (cl *Cluster) Consistent(key string, timeout time.Duration) (JobStatus, []Container) {
+	cl.T.Helper()
+	var s JobStatus
+	var cs []Container
+	Eventually(cl.T, timeout, "docker agrees with job status of "+key, func() (bool, string) {
+		var err error
+		if s, err = cl.Status(key); err != nil {
+			return false, err.Error()
+		}
+		cs = Containers(cl.T, key)
+		m := Mismatch(s, cs)
+		return m == "", m + "\nstatus:\n" + s.String() + "containers:\n" + ListContainers(cs)
+	})
+	return s, cs
+}
+
+// throttleDelay reads the delay of a THROTTLED event's message
+// ("Rescheduling flapping task in 2s").
+var throttleDelay = regexp.MustCompile(`in (\S+)$`)
+
+func DelayOf(e TaskEvent) (time.Duration, error) {
+	m := throttleDelay.FindStringSubmatch(e.Message)
+	if m == nil {
+		return 0, fmt.Errorf("THROTTLED event without a delay: %q", e.Message)
+	}
+	return time.ParseDuration(m[1])
+}
