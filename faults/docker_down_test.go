@@ -166,7 +166,7 @@ func TestDockerCut(t *testing.T) {
 	if old, _ := s.Find(missed.TaskID); old.Status != "FAILED" {
 		t.Logf("the container killed while Docker was unreachable ended %s:%s", old.Status, old.Events())
 	}
-	s = checkWatched(t, cl, key, s, 0)
+	checkWatched(t, cl, key, s, 0)
 	s, cs := cl.Consistent(key, 20*time.Second)
 	lost, dups := countLostDup(s, cs)
 	r.add(1, lost, dups)

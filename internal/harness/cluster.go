@@ -264,7 +264,8 @@ func (cl *Cluster) cleanup() {
 			var ids string
 			ids, err = DockerOut(ctx, "ps", "-aq", "--filter", "label=borealis.job="+key)
 			if err == nil && len(strings.Fields(ids)) > 0 {
-				_, err = DockerOut(ctx, append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
+				// A failed removal shows in the listing that follows.
+				_, _ = DockerOut(ctx, append([]string{"rm", "-f"}, strings.Fields(ids)...)...)
 			}
 			left, err = DockerOut(ctx, "ps", "-aq", "--filter", "label=borealis.job="+key)
 			if (err == nil && strings.TrimSpace(left) == "") || ctx.Err() != nil {
