@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,6 +53,10 @@ type env struct {
 	role    string
 	policy  workflows.RestartPolicy
 	timeout time.Duration
+
+	// bad lists the version/instance pairs whose health checks fail (versioned).
+	badMu sync.Mutex
+	bad   map[string]bool
 }
 
 func newEnv(t *testing.T) *env {
@@ -65,7 +70,9 @@ func newEnv(t *testing.T) *env {
 		role:    fmt.Sprintf("r%d", n),
 		policy:  workflows.RestartPolicy{FlappingThreshold: 0, InitialDelay: time.Second, MaxDelay: 4 * time.Second},
 		timeout: 30 * time.Second,
+		bad:     map[string]bool{},
 	}
+	e.fake.ExecFunc = e.checkHealth
 	w := worker.New(e.c, e.queue, worker.Options{MaxHeartbeatThrottleInterval: time.Second})
 	registry.Register(w, &activities.Activities{Runtime: e.fake, HeartbeatInterval: 200 * time.Millisecond})
 	require.NoError(t, w.Start())

@@ -20,6 +20,7 @@ import (
 // versioned is a service whose process names its version and instance; a
 // shell health check passes unless the task runs a version and instance
 // listed in bad (bad["2/8"]: instance 8 of version 2 never gets healthy).
+// The bad lists of every call add up.
 func (e *env) versioned(name string, n, version int, bad map[string]bool) config.Job {
 	j := e.job(name, n, true)
 	j.Task.Processes[0].Cmdline = fmt.Sprintf("serve %d/{{mesos.instance}}", version)
@@ -27,19 +28,28 @@ func (e *env) versioned(name string, n, version int, bad map[string]bool) config
 	j.HealthCheckConfig.InitialIntervalSecs = 0
 	j.HealthCheckConfig.IntervalSecs = 0.1
 	j.UpdateConfig.WatchSecs = 0
-	e.fake.ExecFunc = func(taskID string, cmd []string) (int, string, error) {
-		spec, ok := e.fake.RunnerSpec(taskID)
-		if !ok {
-			return 1, "no such task", nil
-		}
-		for b := range bad {
-			if strings.HasSuffix(spec.Processes[0].Cmdline, " "+b) {
-				return 1, "unhealthy " + b, nil
-			}
-		}
-		return 0, "", nil
+	e.badMu.Lock()
+	for b := range bad {
+		e.bad[b] = true
 	}
+	e.badMu.Unlock()
 	return j
+}
+
+// checkHealth answers the fake's shell health checks for versioned jobs.
+func (e *env) checkHealth(taskID string, _ []string) (int, string, error) {
+	spec, ok := e.fake.RunnerSpec(taskID)
+	if !ok {
+		return 1, "no such task", nil
+	}
+	e.badMu.Lock()
+	defer e.badMu.Unlock()
+	for b := range e.bad {
+		if strings.HasSuffix(spec.Processes[0].Cmdline, " "+b) {
+			return 1, "unhealthy " + b, nil
+		}
+	}
+	return 0, "", nil
 }
 
 // startUpdate asks the job's workflow to start an update to next.

@@ -294,19 +294,35 @@ func TestUpdateControl(t *testing.T) {
 	assert.Contains(t, out, "Pulse: OK (update "+id+" of "+key+" is ROLL_FORWARD_PAUSED)")
 	assert.Contains(t, out, webUI)
 
-	out = cl.mustRun("update", "rollback", key)
-	assert.Contains(t, out, "Update "+id+" of "+key+": ROLL_BACK_PAUSED\n")
-	_, stderr, code = cl.run("update", "rollback", key)
-	assert.Equal(t, ExitCommandFailure, code, stderr)
-	assert.Contains(t, stderr, "Update can only be rolled back while rolling forward")
-
 	cl.mustRun("update", "abort", key)
 	out, stderr, code = cl.run("update", "wait", key, id, "--timeout", "30s")
 	assert.Equal(t, ExitUnknown, code, "%s\n%s", out, stderr)
 	assert.Contains(t, out, "finished ABORTED")
-
 	// Aborted: the job stays partly updated, and no update is active.
-	assert.Equal(t, map[int]string{0: "serve 2/0", 1: "serve 2/1", 2: "serve 1/2"}, runningCmdlines(t, cl, fake, key))
+	partly := map[int]string{0: "serve 2/0", 1: "serve 2/1", 2: "serve 1/2"}
+	assert.Equal(t, partly, runningCmdlines(t, cl, fake, key))
+
+	// A second update (back to version 1: instances 0 and 1) pauses after
+	// its first batch; a rollback of the paused update rolls back at once.
+	out = cl.mustRun("update", "start", key, cl.writeJob("ctl", versionedJob(3, 1, autopause)))
+	id = startedID(t, out)
+	pausedAfter(1)
+	out = cl.mustRun("update", "rollback", key)
+	assert.Contains(t, out, "Update "+id+" of "+key+": ROLLING_BACK\n")
+	_, stderr, code = cl.run("update", "rollback", key)
+	if code == ExitCommandFailure {
+		assert.Contains(t, stderr, "Update can only be rolled back while rolling forward")
+	} else {
+		// The rollback of one instance may be over already.
+		assert.Equal(t, ExitInvalidParameter, code, stderr)
+		assert.Contains(t, stderr, "No active update found for this job.")
+	}
+	out, stderr, code = cl.run("update", "wait", key, id, "--timeout", "30s")
+	assert.Equal(t, ExitCommandFailure, code, "%s\n%s", out, stderr)
+	assert.Contains(t, out, "finished ROLLED_BACK")
+	assert.Equal(t, partly, runningCmdlines(t, cl, fake, key))
+
+	// Nothing is active any more.
 	for _, op := range []string{"pause", "resume", "abort", "rollback"} {
 		_, stderr, code = cl.run("update", op, key)
 		assert.Equal(t, ExitInvalidParameter, code, "%s: %s", op, stderr)

@@ -164,12 +164,13 @@ func TestBinarySIGTERM(t *testing.T) {
 }
 
 func TestBinaryReapsOrphans(t *testing.T) {
-	// The background sleep is orphaned when its subshell exits and comes to
+	// The background sleep (long enough to be seen however loaded the
+	// machine) is orphaned when its subshell exits and comes to
 	// the runner (a subreaper here, PID 1 in a container), which must reap
 	// it when it ends, before the task does.
 	dir := sandbox(t, runner.TaskSpec{
 		MaxFailures: 1, FinalizationWait: 1,
-		Processes: []runner.ProcessSpec{{Name: "forker", Cmdline: "(sleep 0.2 &); sleep 30", MaxFailures: 1}},
+		Processes: []runner.ProcessSpec{{Name: "forker", Cmdline: "(sleep 2 &); sleep 30", MaxFailures: 1}},
 	})
 	cmd := exec.Command(build(t), "-sandbox", dir)
 	if err := cmd.Start(); err != nil {
@@ -282,10 +283,10 @@ func (b *lockedBuffer) String() string {
 
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10s")
+			t.Fatal("condition not met within 30s")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
