@@ -91,6 +91,10 @@ func run(args []string) error {
 		// Health activities heartbeat their counters after every check; a
 		// retried activity resumes from the last one the server got.
 		MaxHeartbeatThrottleInterval: time.Second,
+		// Every running task holds up to two activity slots for as long as
+		// it runs (WaitTask, WatchHealth): the SDK's default of 1,000 would
+		// stop a worker at 500 tasks. Slots cost nothing while they wait.
+		MaxConcurrentActivityExecutionSize: maxActivitySlots,
 	})
 	registry.Register(w, &activities.Activities{Runtime: docker, Logger: logger})
 	if err := w.Start(); err != nil {
@@ -127,6 +131,10 @@ func serveMetrics(addr string, reg *metrics.Registry, logger *slog.Logger) (stop
 	logger.Info("serving metrics", "address", "http://"+ln.Addr().String()+"/metrics")
 	return func() { cancel(); <-served }, nil
 }
+
+// maxActivitySlots bounds the activities one worker runs at once: room for
+// about 10,000 running tasks on one Docker host.
+const maxActivitySlots = 20_000
 
 func newLogger(level string) *slog.Logger {
 	var l slog.Level

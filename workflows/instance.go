@@ -424,9 +424,12 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 	if t.Status == StatusRunning {
 		until = health.StatusFailed
 	}
-	healthF := workflow.ExecuteActivity(healthCtx, acts.WatchHealth, activities.WatchHealthInput{
-		TaskID: t.TaskID, Check: check, Until: until, Resume: t.Health,
-	})
+	var healthF workflow.Future
+	if until == health.StatusRunning || !w.idleWatch(ctx, check) {
+		healthF = workflow.ExecuteActivity(healthCtx, acts.WatchHealth, activities.WatchHealthInput{
+			TaskID: t.TaskID, Check: check, Until: until, Resume: t.Health,
+		})
+	}
 
 	var deadline workflow.Future
 	if w.st.Watch != nil && w.st.WatchTask == t.TaskID && w.st.Watch.HealthyDeadlineSecs > 0 && t.Status != StatusRunning {
@@ -497,9 +500,11 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 			case health.StatusRunning:
 				w.st.RunningSinceMs = w.now(ctx)
 				w.event(ctx, StatusRunning, healthRes.Reason)
-				healthF = workflow.ExecuteActivity(healthCtx, acts.WatchHealth, activities.WatchHealthInput{
-					TaskID: t.TaskID, Check: check, Until: health.StatusFailed, Resume: &progress,
-				})
+				if !w.idleWatch(ctx, check) {
+					healthF = workflow.ExecuteActivity(healthCtx, acts.WatchHealth, activities.WatchHealthInput{
+						TaskID: t.TaskID, Check: check, Until: health.StatusFailed, Resume: &progress,
+					})
+				}
 				armWatch()
 				w.retireOld(ctx, "Replaced by "+t.TaskID)
 			case health.StatusFailed:
@@ -572,6 +577,17 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 			return nil
 		}
 	}
+}
+
+// skipIdleWatchVersion gates not watching a RUNNING task that has no health
+// check (workflow versioning: runs from before it keep the idle activity).
+const skipIdleWatchVersion = "skip-idle-health-watch"
+
+// idleWatch reports whether watching a RUNNING task's health would only
+// hold an activity slot: the task has no health check, so nothing can fail.
+func (w *instance) idleWatch(ctx workflow.Context, check activities.HealthCheckSpec) bool {
+	return check.Kind == activities.CheckNone &&
+		workflow.GetVersion(ctx, skipIdleWatchVersion, workflow.DefaultVersion, 1) >= 1
 }
 
 // stopTask stops the active task the SPEC §4 way; its exit arrives through WaitTask.
