@@ -29,11 +29,11 @@ type runLen struct {
 
 // historyLen describes a workflow's run (the latest when run is "").
 func (b *bench) historyLen(ctx context.Context, id, run string) (runLen, error) {
-	resp, err := b.tc.DescribeWorkflowExecution(ctx, id, run)
+	desc, err := b.tc.DescribeWorkflow(ctx, id, run)
 	if err != nil {
 		return runLen{}, err
 	}
-	info := resp.GetWorkflowExecutionInfo()
+	info := desc.RawResponse.GetWorkflowExecutionInfo()
 	return runLen{run: info.GetExecution().GetRunId(), n: info.GetHistoryLength()}, nil
 }
 
