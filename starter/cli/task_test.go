@@ -145,7 +145,7 @@ func TestJobStatusHealthDocker(t *testing.T) {
 	})
 
 	cl.mustRun("task", "run", key+"/0", "touch .healthchecksnooze")
-	eventually(t, 20*time.Second, "the snooze shows", func() (bool, string) {
+	eventually(t, 60*time.Second, "the snooze shows", func() (bool, string) {
 		out, stderr, code := cl.run("job", "status", key)
 		return code == ExitOK && strings.Contains(out, "snoozed (") && strings.Contains(out, "  yes\n"), out + stderr
 	})
