@@ -332,10 +332,15 @@ func TestStopTask(t *testing.T) {
 	t.Run("missing and exited tasks are stopped already", func(t *testing.T) {
 		fake := dockerrun.NewFake()
 		acts := &Activities{Runtime: fake}
-		assert.Equal(t, []string{"no container: already stopped"}, stop(t, acts, StopTaskInput{TaskID: "t-none"}).Steps)
+		none := stop(t, acts, StopTaskInput{TaskID: "t-none"})
+		assert.Equal(t, []string{"no container: already stopped"}, none.Steps)
+		assert.Nil(t, none.Exit, "no container: WaitTask tells the task is LOST")
 		startFake(t, fake, "t-done")
 		require.NoError(t, fake.Exit("t-done", 0, false))
-		assert.Equal(t, []string{"already exited with code 0"}, stop(t, acts, StopTaskInput{TaskID: "t-done", FinalizationWait: 30}).Steps)
+		done := stop(t, acts, StopTaskInput{TaskID: "t-done", FinalizationWait: 30})
+		assert.Equal(t, []string{"already exited with code 0"}, done.Steps)
+		require.NotNil(t, done.Exit)
+		assert.Equal(t, 0, done.Exit.ExitCode)
 		assert.Empty(t, fake.Stops("t-done"))
 	})
 	t.Run("no health port: SIGTERM with finalization_wait", func(t *testing.T) {
@@ -344,6 +349,9 @@ func TestStopTask(t *testing.T) {
 		startFake(t, fake, "t-term")
 		res := stop(t, acts, StopTaskInput{TaskID: "t-term", Lifecycle: &lc, FinalizationWait: 30})
 		assert.Equal(t, []string{"SIGTERM; exited with code 143"}, res.Steps)
+		require.NotNil(t, res.Exit, "the stop saw the exit")
+		assert.Equal(t, 143, res.Exit.ExitCode)
+		assert.False(t, res.Exit.Lost)
 		assert.Equal(t, []time.Duration{30 * time.Second}, fake.Stops("t-term"))
 		// Idempotent: again is a no-op success.
 		assert.Equal(t, []string{"already exited with code 143"}, stop(t, acts, StopTaskInput{TaskID: "t-term", FinalizationWait: 30}).Steps)

@@ -60,6 +60,9 @@ type StopTaskInput struct {
 // StopTaskResult lists what the stop did, for the task's events.
 type StopTaskResult struct {
 	Steps []string `json:"steps"`
+	// Exit is how the container ended, when the stop saw it exit; the
+	// workflow need not wait for WaitTask to tell it then.
+	Exit *WaitTaskResult `json:"exit,omitempty"`
 }
 
 // HealthCheckSpec says how to check one task (SPEC §3).

@@ -236,6 +236,9 @@ func TestDockerStopSIGTERM(t *testing.T) {
 	res, err := acts.StopTask(testContext(t), StopTaskInput{TaskID: in.TaskID, Host: "127.0.0.1", Lifecycle: &lc, FinalizationWait: 10})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"SIGTERM; exited with code 143"}, res.Steps, "no health port: no HTTP step")
+	require.NotNil(t, res.Exit, "the stop saw the container exit")
+	assert.Equal(t, 143, res.Exit.ExitCode)
+	assert.Positive(t, res.Exit.EndedAt)
 	assert.Less(t, time.Since(start), 10*time.Second, "the runner left on SIGTERM, before SIGKILL")
 
 	res, err = acts.StopTask(testContext(t), StopTaskInput{TaskID: in.TaskID, FinalizationWait: 10})

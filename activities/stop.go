@@ -41,8 +41,27 @@ func (a *Activities) StopTask(ctx context.Context, in StopTaskInput) (StopTaskRe
 		log.Warn("stop failed", "steps", s.steps, "error", err)
 		return res, err
 	}
+	res.Exit = a.exitOf(ctx, in.TaskID)
 	log.Info("task stopped", "steps", res.Steps)
 	return res, nil
+}
+
+// exitOf is how a stopped task's container ended, or nil when that is not
+// known here (the container is gone, or Docker did not answer): WaitTask
+// tells then.
+func (a *Activities) exitOf(ctx context.Context, taskID string) *WaitTaskResult {
+	st, err := a.Runtime.Inspect(ctx, taskID)
+	if err != nil || st.Running {
+		return nil
+	}
+	res := &WaitTaskResult{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, EndedAt: st.FinishedAt.UnixMilli()}
+	if st.FinishedAt.IsZero() {
+		res.EndedAt = time.Now().UnixMilli()
+	}
+	if st.OOMKilled {
+		res.Reason = dockerrun.ReasonOOMKilled
+	}
+	return res
 }
 
 // stopper carries one StopTask's steps.

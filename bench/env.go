@@ -235,7 +235,7 @@ func (b *bench) ensureDockerWorker() error {
 	b.dockerRT = rt
 	b.dockerQueue = "bench-docker-" + b.session
 	w := worker.New(b.tc, b.dockerQueue, workerOptions())
-	registry.Register(w, &activities.Activities{Runtime: rt, Logger: quietLogger()})
+	registry.Register(w, &activities.Activities{Runtime: rt, Logger: quietLogger()}, b.tc)
 	if err := w.Start(); err != nil {
 		return err
 	}

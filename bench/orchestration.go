@@ -86,7 +86,7 @@ func (b *bench) figureOrchestration() error {
 	wo := workerOptions()
 	wo.MaxConcurrentActivityExecutionSize = 2*n + 200
 	w := worker.New(b.tc, queue, wo)
-	registry.Register(w, &activities.Activities{Runtime: fake, Logger: quietLogger()})
+	registry.Register(w, &activities.Activities{Runtime: fake, Logger: quietLogger()}, b.tc)
 	if err := w.Start(); err != nil {
 		return err
 	}

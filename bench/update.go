@@ -279,12 +279,21 @@ func (b *bench) breakdown(key string, n int, info workflows.UpdateInfo) string {
 	}
 	names := []string{"request→stopping", "stop (RESTARTING or KILLING→KILLED)", "KILLED→ASSIGNED", "create+start (ASSIGNED→STARTING)", "health (STARTING→RUNNING)", "RUNNING→INSTANCE_UPDATED"}
 	parts := make([][]float64, len(names))
+	firstFailed, measured := 0, 0
+	var firstReasons []string
 	for i := range n {
 		st, err := b.instanceStatus(b.ctx, key, i)
 		if err != nil || st.Active == nil || len(st.Inactive) == 0 {
 			continue
 		}
 		old, cur := &st.Inactive[len(st.Inactive)-1], st.Active
+		if h := cur.Health; h != nil && len(h.History.Results) > 0 && h.History.Total == len(h.History.Results) {
+			measured++
+			if first := h.History.Results[0]; !first.Healthy {
+				firstFailed++
+				firstReasons = append(firstReasons, fmt.Sprintf("%s after %d ms", first.Reason, first.Time.UnixMilli()-at(cur, workflows.StatusStarting)))
+			}
+		}
 
 		ts := []int64{updating[i], at(old, workflows.StatusRestarting, workflows.StatusKilling), at(old, workflows.StatusKilled, workflows.StatusFinished, workflows.StatusFailed),
 			at(cur, workflows.StatusAssigned), at(cur, workflows.StatusStarting), at(cur, workflows.StatusRunning), updated[i]}
@@ -296,9 +305,25 @@ func (b *bench) breakdown(key string, n int, info workflows.UpdateInfo) string {
 	}
 	var s []string
 	for k, name := range names {
-		s = append(s, fmt.Sprintf("%s %.2f s", name, median(parts[k])))
+		s = append(s, fmt.Sprintf("%s %.2f s (max %.2f)", name, median(parts[k]), maxOf(parts[k])))
 	}
-	return strings.Join(s, ", ")
+	out := strings.Join(s, ", ")
+	if measured > 0 {
+		out += fmt.Sprintf("; first health check failed for %d of %d instances", firstFailed, measured)
+		if len(firstReasons) > 0 {
+			out += " (" + strings.Join(firstReasons, "; ") + ")"
+		}
+	}
+	return out
+}
+
+// maxOf is the largest of xs (0 for none).
+func maxOf(xs []float64) float64 {
+	m := 0.0
+	for _, x := range xs {
+		m = max(m, x)
+	}
+	return m
 }
 
 // retry runs f up to 3 times: on a busy machine a health check can time

@@ -16,6 +16,8 @@ import (
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 	"github.com/docker/go-connections/nat"
+
+	"github.com/borealis-dev/borealis/runner"
 )
 
 // PortRange is an inclusive range of host ports.
@@ -44,13 +46,23 @@ type Options struct {
 	PidsLimit int64
 	// Logger receives debug and warning messages (default slog.Default()).
 	Logger *slog.Logger
+	// LaunchWait bounds how long Start waits for the runner to launch the
+	// task's first process (default [DefaultLaunchWait]; negative: not at all).
+	LaunchWait time.Duration
 }
+
+// DefaultLaunchWait is how long Start waits at most for a started
+// container's runner to launch the task's first process.
+const DefaultLaunchWait = 2 * time.Second
 
 // withDefaults returns the options with defaults filled in, or an error
 // listing every problem.
 func (o Options) withDefaults() (Options, error) {
 	if o.Host == "" {
 		o.Host = DefaultHost
+	}
+	if o.LaunchWait == 0 {
+		o.LaunchWait = DefaultLaunchWait
 	}
 	if o.PortRange == (PortRange{}) {
 		o.PortRange = PortRange{DefaultPortMin, DefaultPortMax}
@@ -223,7 +235,58 @@ const maxStartAttempts = 8
 // remove its container and try again with other ports. A task id names one
 // run: Start never restarts an adopted container that has already exited
 // (Inspect tells the caller so); a new run needs a new task id.
+//
+// Start returns once the container's runner has launched the task's first
+// process (as Thermos reports a task running once its processes are
+// forked), the runner has finished, or Options.LaunchWait has passed:
+// what runs next (the first health check, SPEC §3) then meets the task's
+// processes, not an empty container.
 func (d *Docker) Start(ctx context.Context, spec TaskSpec) (*Task, error) {
+	t, err := d.start(ctx, spec)
+	if err == nil {
+		d.awaitLaunch(ctx, t)
+	}
+	return t, err
+}
+
+// awaitLaunch waits until the runner of t has launched a process or
+// finished, reading its state file, for at most Options.LaunchWait; it
+// gives up early when the container is not running.
+func (d *Docker) awaitLaunch(ctx context.Context, t *Task) {
+	if d.opts.LaunchWait < 0 || t.Sandbox == "" {
+		return
+	}
+	deadline := time.Now().Add(d.opts.LaunchWait)
+	for i := 1; time.Now().Before(deadline) && ctx.Err() == nil; i++ {
+		if st, err := runner.ReadState(t.Sandbox); err == nil && launched(st) {
+			return
+		}
+		if i%20 == 0 {
+			if st, err := d.Inspect(ctx, t.TaskID); err != nil || !st.Running {
+				return
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.log.Debug("start: runner launched no process in time", "task", t.TaskID, "waited", d.opts.LaunchWait)
+}
+
+// launched reports whether a runner state shows a process started or the
+// task over.
+func launched(st runner.State) bool {
+	if st.State != runner.TaskActive {
+		return true
+	}
+	for _, p := range st.Processes {
+		if p.Runs > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// start is Start without waiting for the launch.
+func (d *Docker) start(ctx context.Context, spec TaskSpec) (*Task, error) {
 	if err := spec.validate(); err != nil {
 		return nil, &Error{Op: "start", TaskID: spec.TaskID, Err: err}
 	}

@@ -96,7 +96,7 @@ func run(args []string) error {
 		// stop a worker at 500 tasks. Slots cost nothing while they wait.
 		MaxConcurrentActivityExecutionSize: maxActivitySlots,
 	})
-	registry.Register(w, &activities.Activities{Runtime: docker, Logger: logger})
+	registry.Register(w, &activities.Activities{Runtime: docker, Logger: logger}, tc)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -90,12 +90,38 @@ type instance struct {
 	st       InstanceState
 	logger   log.Logger
 	requests workflow.ReceiveChannel
+	// fast is set in runs at fastPathVersion: StartTask and StopTask run
+	// as local activities, a task without health checks is RUNNING once
+	// started, the container of an old task is removed without waiting,
+	// and replies go out through SendMessages.
+	fast bool
+	// removals are the RemoveTask activities not yet done (fast path): the
+	// run waits for them before it ends, so no container outlives its record.
+	removals []removal
 }
+
+// removal is one RemoveTask under way.
+type removal struct {
+	task string
+	done workflow.Future
+}
+
+// fastPathVersionID gates the fast path of instance workflows (workflow
+// versioning: runs that started before it replay as they ran).
+const fastPathVersionID = "local-task-ops"
+
+// Local activity options of the fast path: StartTask and StopTask adopt or
+// find what an earlier attempt did, so a retry after a worker crash is safe.
+var (
+	startLocal = workflow.LocalActivityOptions{StartToCloseTimeout: 2 * time.Minute, RetryPolicy: retryForever}
+	stopLocal  = workflow.LocalActivityOptions{RetryPolicy: retryForever}
+)
 
 var acts *activities.Activities
 
 func (w *instance) run(ctx workflow.Context) (InstanceStatus, error) {
 	w.requests = workflow.GetSignalChannel(ctx, SignalInstanceRequest)
+	w.fast = workflow.GetVersion(ctx, fastPathVersionID, workflow.DefaultVersion, 1) >= 1
 	if err := workflow.SetQueryHandler(ctx, QueryInstanceStatus, func() (InstanceStatus, error) {
 		return w.status(), nil
 	}); err != nil {
@@ -121,6 +147,7 @@ func (w *instance) run(ctx workflow.Context) (InstanceStatus, error) {
 		}
 	}
 	w.answerLeftovers(ctx)
+	w.awaitRemovals(ctx, false)
 	return w.status(), nil
 }
 
@@ -147,6 +174,7 @@ func (w *instance) status() InstanceStatus {
 
 // continueAsNew carries the state and every signal received so far into a new run.
 func (w *instance) continueAsNew(ctx workflow.Context) error {
+	w.awaitRemovals(ctx, false)
 	w.drainSignals()
 	in := w.in
 	st := w.st
@@ -314,11 +342,17 @@ func (w *instance) startTask(ctx workflow.Context) error {
 	w.st.NoThrottle = false
 
 	w.event(ctx, StatusAssigned, "")
-	actx := w.with(ctx, startActivity, "start task "+w.st.Active.TaskID)
+	in := activities.StartTaskInput{JobKey: w.in.JobKey, Instance: w.in.Instance, TaskID: w.st.Active.TaskID, Job: w.in.Job}
+	var started workflow.Future
+	if w.fast {
+		lopts := startLocal
+		lopts.Summary = fmt.Sprintf("start task %s, instance %d", in.TaskID, w.in.Instance)
+		started = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, lopts), acts.StartTask, in)
+	} else {
+		started = workflow.ExecuteActivity(w.with(ctx, startActivity, "start task "+in.TaskID), acts.StartTask, in)
+	}
 	var res activities.StartTaskResult
-	err := workflow.ExecuteActivity(actx, acts.StartTask, activities.StartTaskInput{
-		JobKey: w.in.JobKey, Instance: w.in.Instance, TaskID: w.st.Active.TaskID, Job: w.in.Job,
-	}).Get(ctx, &res)
+	err := started.Get(ctx, &res)
 	if err != nil {
 		// A final error (a missing image, a bad spec): the task fails
 		// without a container and the restart rules decide what is next.
@@ -414,8 +448,30 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 	taskCtx, cancelTask := workflow.WithCancel(ctx)
 	defer cancelTask()
 
-	waitCtx := w.with(taskCtx, longActivity, "wait for task "+t.TaskID)
+	// In the fast path a stop that saw the container exit ends the task at
+	// once; WaitTask, which will tell the same soon after, is then left to
+	// finish by itself rather than cancelled (a cancel costs more history).
+	waitParent, cancelWait, keepWait := taskCtx, func() {}, false
+	if w.fast {
+		waitParent, cancelWait = workflow.WithCancel(ctx)
+		defer func() {
+			if !keepWait {
+				cancelWait()
+			}
+		}()
+	}
+	waitCtx := w.with(waitParent, longActivity, "wait for task "+t.TaskID)
 	exited := workflow.ExecuteActivity(waitCtx, acts.WaitTask, activities.WaitTaskInput{TaskID: t.TaskID})
+	// stopped ends the task when the stop saw it exit.
+	stopped := func(exit *activities.WaitTaskResult, stopping stopReason, stopMsg string) bool {
+		if exit == nil {
+			return false
+		}
+		keepWait = true
+		cancelTask() // the health watch and timers
+		w.taskExited(ctx, *exit, stopping, stopMsg)
+		return true
+	}
 
 	check := activities.HealthCheckFor(w.in.Job, t.Host, t.AssignedPorts, t.Sandbox, w.in.Instance, t.TaskID)
 	healthCtx, cancelHealth := workflow.WithCancel(w.with(taskCtx, longActivity, "health checks of task "+t.TaskID))
@@ -425,7 +481,16 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 		until = health.StatusFailed
 	}
 	var healthF workflow.Future
-	if until == health.StatusRunning || !w.idleWatch(ctx, check) {
+	startedRunning := false
+	if w.fast && check.Kind == activities.CheckNone && until == health.StatusRunning {
+		// SPEC §3: no checker, so RUNNING as soon as it has started.
+		progress := activities.HealthProgress{}
+		progress.Counter.Status = health.StatusRunning
+		t.Health = &progress
+		w.st.RunningSinceMs = w.now(ctx)
+		w.event(ctx, StatusRunning, "")
+		startedRunning = true
+	} else if until == health.StatusRunning || !w.idleWatch(ctx, check) {
 		healthF = workflow.ExecuteActivity(healthCtx, acts.WatchHealth, activities.WatchHealthInput{
 			TaskID: t.TaskID, Check: check, Until: until, Resume: t.Health,
 		})
@@ -445,6 +510,9 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 		watchTimer = workflow.NewTimer(taskCtx, max(left, 0))
 	}
 	armWatch()
+	if startedRunning {
+		w.retireOld(ctx, "Replaced by "+t.TaskID)
+	}
 
 	stopping := stopNone
 	stopMsg := ""
@@ -511,7 +579,9 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 				if stopping == stopNone {
 					stopping, stopMsg = stopUnhealthy, "Failed health check: "+healthRes.Reason
 					w.event(ctx, StatusKilling, stopMsg)
-					w.stopTask(ctx)
+					if stopped(w.stopTask(ctx), stopping, stopMsg) {
+						return nil
+					}
 				}
 			}
 
@@ -568,7 +638,9 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 					status = StatusRestarting
 				}
 				w.event(ctx, status, stopMsg)
-				w.stopTask(ctx)
+				if stopped(w.stopTask(ctx), stopping, stopMsg) {
+					return nil
+				}
 			}
 		}
 
@@ -590,9 +662,14 @@ func (w *instance) idleWatch(ctx workflow.Context, check activities.HealthCheckS
 		workflow.GetVersion(ctx, skipIdleWatchVersion, workflow.DefaultVersion, 1) >= 1
 }
 
-// stopTask stops the active task the SPEC §4 way; its exit arrives through WaitTask.
-func (w *instance) stopTask(ctx workflow.Context) {
-	w.stop(ctx, w.st.Active, w.stopInput(w.st.Active))
+// stopTask stops the active task the SPEC §4 way. It returns the task's
+// exit when the fast path saw it; otherwise the exit arrives through WaitTask.
+func (w *instance) stopTask(ctx workflow.Context) *activities.WaitTaskResult {
+	exit := w.stop(ctx, w.st.Active, w.stopInput(w.st.Active))
+	if !w.fast {
+		return nil
+	}
+	return exit
 }
 
 // stopInput is how to stop task t of the instance's current config.
@@ -612,22 +689,33 @@ func (w *instance) stopInput(t *TaskInfo) activities.StopTaskInput {
 	return in
 }
 
-// stop runs the StopTask activity for t and records its steps in t's events.
-func (w *instance) stop(ctx workflow.Context, t *TaskInfo, in activities.StopTaskInput) {
+// stop runs the StopTask activity for t and records its steps in t's
+// events; it returns the exit the stop saw, if it saw one.
+func (w *instance) stop(ctx workflow.Context, t *TaskInfo, in activities.StopTaskInput) *activities.WaitTaskResult {
 	opts := stopActivity
 	opts.StartToCloseTimeout = time.Duration(in.FinalizationWait)*time.Second + time.Minute
 	if in.Lifecycle != nil {
 		opts.StartToCloseTimeout += time.Duration(in.Lifecycle.GracefulShutdownWaitSecs+in.Lifecycle.ShutdownWaitSecs) * time.Second
 	}
+	var stopped workflow.Future
+	if w.fast {
+		lopts := stopLocal
+		lopts.StartToCloseTimeout = opts.StartToCloseTimeout
+		lopts.Summary = fmt.Sprintf("stop task %s, instance %d", t.TaskID, w.in.Instance)
+		stopped = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, lopts), acts.StopTask, in)
+	} else {
+		stopped = workflow.ExecuteActivity(w.with(ctx, opts, "stop task "+t.TaskID), acts.StopTask, in)
+	}
 	var res activities.StopTaskResult
-	err := workflow.ExecuteActivity(w.with(ctx, opts, "stop task "+t.TaskID), acts.StopTask, in).Get(ctx, &res)
+	err := stopped.Get(ctx, &res)
 	if err != nil {
 		w.logger.Error("stop task", "task", t.TaskID, "error", err)
-		return
+		return nil
 	}
 	for _, s := range res.Steps {
 		t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: t.Status, Message: s})
 	}
+	return res.Exit
 }
 
 // startsFirst reports whether a request replaces the task start_first.
@@ -656,13 +744,39 @@ func (w *instance) retireOld(ctx workflow.Context, why string) {
 func (w *instance) keepInactive(ctx workflow.Context, t TaskInfo) {
 	if n := len(w.st.Inactive); n > 0 && w.st.Inactive[n-1].ContainerID != "" {
 		prev := w.st.Inactive[n-1].TaskID
-		if err := workflow.ExecuteActivity(w.with(ctx, shortActivity, "remove container of task "+prev), acts.RemoveTask, prev).Get(ctx, nil); err != nil {
-			w.logger.Warn("remove ended task's container", "task", prev, "error", err)
+		r := removal{task: prev, done: workflow.ExecuteActivity(w.with(ctx, shortActivity, "remove container of task "+prev), acts.RemoveTask, prev)}
+		if w.fast {
+			// Nothing waits for the removal now: the next task starts at
+			// once. The run waits for it before it ends (awaitRemovals).
+			w.removals = append(w.removals, r)
+			w.awaitRemovals(ctx, true)
+		} else {
+			w.awaitRemoval(ctx, r)
 		}
 	}
 	w.st.Inactive = append(w.st.Inactive, t)
 	if len(w.st.Inactive) > keepInactive {
 		w.st.Inactive = w.st.Inactive[len(w.st.Inactive)-keepInactive:]
+	}
+}
+
+// awaitRemovals waits for the removals under way; with doneOnly, it only
+// collects those that have finished.
+func (w *instance) awaitRemovals(ctx workflow.Context, doneOnly bool) {
+	var left []removal
+	for _, r := range w.removals {
+		if doneOnly && !r.done.IsReady() {
+			left = append(left, r)
+			continue
+		}
+		w.awaitRemoval(ctx, r)
+	}
+	w.removals = left
+}
+
+func (w *instance) awaitRemoval(ctx workflow.Context, r removal) {
+	if err := r.done.Get(ctx, nil); err != nil {
+		w.logger.Warn("remove ended task's container", "task", r.task, "error", err)
 	}
 }
 
@@ -753,6 +867,13 @@ func (w *instance) reply(ctx workflow.Context, req InstanceRequest, outcome, msg
 		r.TaskID = w.st.Active.TaskID
 	} else if n := len(w.st.Inactive); n > 0 {
 		r.TaskID = w.st.Inactive[n-1].TaskID
+	}
+	if w.fast {
+		delivered, err := sendMessages(ctx, []Message{{WorkflowID: req.ReplyTo, Reply: &r}})
+		if err != nil || !delivered[0] {
+			w.logger.Warn("reply to requester: it has ended", "to", req.ReplyTo, "key", req.Key, "error", err)
+		}
+		return
 	}
 	err := workflow.SignalExternalWorkflow(ctx, req.ReplyTo, "", SignalInstanceReply, r).Get(ctx, nil)
 	if err != nil {

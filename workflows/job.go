@@ -330,12 +330,8 @@ func (j *job) startInstances(ctx workflow.Context, ids []int) error {
 	return errors.Join(errs...)
 }
 
-// startInstance starts one instance workflow, with state carried in when
+// launchInstance starts one instance workflow, with state carried in when
 // an update adds it (the watch that judges its first task).
-func (j *job) startInstance(ctx workflow.Context, id int, state *InstanceState) error {
-	return j.instanceStarted(ctx, id, j.launchInstance(ctx, id, state))
-}
-
 func (j *job) launchInstance(ctx workflow.Context, id int, state *InstanceState) workflow.ChildWorkflowFuture {
 	version := j.st.Instances[j.instance(id)].ConfigVersion
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
@@ -542,6 +538,31 @@ func (j *job) record(ctx workflow.Context, r RecordRequest) {
 	}
 	j.recording++
 	defer func() { j.recording-- }()
+	batch := []RecordRequest{r}
+	if r.Op == RecordBatch {
+		batch = r.Batch
+	}
+	// Added instances' workflows start together, then are waited for.
+	type launched struct {
+		id int
+		f  workflow.ChildWorkflowFuture
+	}
+	var started []launched
+	for _, one := range batch {
+		if f := j.apply(ctx, one); f != nil {
+			started = append(started, launched{one.Instance, f})
+		}
+	}
+	for _, l := range started {
+		if err := j.instanceStarted(ctx, l.id, l.f); err != nil {
+			j.logger.Error("start added instance", "instance", l.id, "error", err)
+		}
+	}
+}
+
+// apply changes the record as r says; for an instance it adds, it starts
+// the instance's workflow and returns its future.
+func (j *job) apply(ctx workflow.Context, r RecordRequest) workflow.ChildWorkflowFuture {
 	i := j.instance(r.Instance)
 	switch r.Op {
 	case RecordSet:
@@ -556,7 +577,7 @@ func (j *job) record(ctx workflow.Context, r RecordRequest) {
 	case RecordAdd:
 		if i >= 0 {
 			j.st.Instances[i].ConfigVersion = r.Version
-			return
+			return nil
 		}
 		at, _ := slices.BinarySearchFunc(j.st.Instances, r.Instance, func(ref InstanceRef, id int) int { return ref.ID - id })
 		j.st.Instances = slices.Insert(j.st.Instances, at, InstanceRef{ID: r.Instance, ConfigVersion: r.Version})
@@ -565,10 +586,9 @@ func (j *job) record(ctx workflow.Context, r RecordRequest) {
 		if r.Watch != nil {
 			state = &InstanceState{Watch: r.Watch, NoThrottle: true}
 		}
-		if err := j.startInstance(ctx, r.Instance, state); err != nil {
-			j.logger.Error("start added instance", "instance", r.Instance, "error", err)
-		}
+		return j.launchInstance(ctx, r.Instance, state)
 	}
+	return nil
 }
 
 // updateDone clears the job's active update.

@@ -74,7 +74,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.fake.ExecFunc = e.checkHealth
 	w := worker.New(e.c, e.queue, worker.Options{MaxHeartbeatThrottleInterval: time.Second})
-	registry.Register(w, &activities.Activities{Runtime: e.fake, HeartbeatInterval: 200 * time.Millisecond})
+	registry.Register(w, &activities.Activities{Runtime: e.fake, HeartbeatInterval: 200 * time.Millisecond}, e.c)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	return e

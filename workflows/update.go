@@ -65,7 +65,16 @@ type update struct {
 	flight       []*inFlight
 	failed       int
 	events       map[string]bool // instance/action pairs recorded
+	// batched is set in runs at batchRequestsVersion: a batch's requests
+	// and records go out together through SendMessages.
+	batched bool
+	// resendDue fires when unanswered requests are to be sent again.
+	resendDue workflow.Future
 }
+
+// batchRequestsVersionID gates sending a batch's requests at once (workflow
+// versioning: runs that started before it replay as they ran).
+const batchRequestsVersionID = "batch-requests"
 
 func (u *update) now(ctx workflow.Context) int64 { return workflow.Now(ctx).UnixMilli() }
 
@@ -78,6 +87,7 @@ func (u *update) run(ctx workflow.Context) (UpdateInfo, error) {
 	if err := u.registerHandlers(ctx); err != nil {
 		return u.info, err
 	}
+	u.batched = workflow.GetVersion(ctx, batchRequestsVersionID, workflow.DefaultVersion, 1) >= 1
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		ch := workflow.GetSignalChannel(ctx, SignalInstanceReply)
 		for {
@@ -283,10 +293,9 @@ func (u *update) drive(ctx workflow.Context, steps []Step, forward bool) (stop b
 		if u.canStart() && len(queue) > 0 {
 			switch {
 			case u.pace.Queue:
-				for len(u.flight) < u.pace.size(0) && len(queue) > 0 {
-					u.start(ctx, queue[0], forward)
-					queue = queue[1:]
-				}
+				n := min(u.pace.size(0)-len(u.flight), len(queue))
+				u.startAll(ctx, queue[:max(n, 0)], forward)
+				queue = queue[max(n, 0):]
 			case len(u.flight) == 0:
 				if group > 0 && u.pace.Autopause && autopausedAt != group {
 					autopausedAt = group
@@ -295,9 +304,7 @@ func (u *update) drive(ctx workflow.Context, steps []Step, forward bool) (stop b
 					continue
 				}
 				n := min(u.pace.size(group), len(queue))
-				for _, s := range queue[:n] {
-					u.start(ctx, s, forward)
-				}
+				u.startAll(ctx, queue[:n], forward)
 				queue = queue[n:]
 				group++
 				u.info.Progress.Batch = group
@@ -321,19 +328,40 @@ func (u *update) await(ctx workflow.Context) error {
 	if workflow.GetVersion(ctx, resendVersionID, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return workflow.Await(ctx, woken)
 	}
-	ok, err := workflow.AwaitWithTimeout(ctx, resendEvery, woken)
-	if err != nil || ok {
-		return err
+	if u.batched {
+		// One timer serves every wait until it fires (a timer per wait
+		// would add an event to the history for every reply).
+		if u.resendDue == nil {
+			u.resendDue = workflow.NewTimer(ctx, resendEvery)
+		}
+		if err := workflow.Await(ctx, func() bool { return woken() || u.resendDue.IsReady() }); err != nil {
+			return err
+		}
+		if !u.resendDue.IsReady() {
+			return nil
+		}
+		u.resendDue = nil
+	} else {
+		ok, err := workflow.AwaitWithTimeout(ctx, resendEvery, woken)
+		if err != nil || ok {
+			return err
+		}
 	}
+	var unanswered []*inFlight
 	for _, f := range u.flight {
-		if _, answered := u.replies[f.key]; answered || f.sent == nil {
-			continue
-		}
-		if !signalInstance(ctx, u.in.JobKey, f.step.Instance, *f.sent) {
-			u.replies[f.key] = endedReply(*f.sent, f.step.Instance)
+		if _, answered := u.replies[f.key]; !answered && f.sent != nil {
+			unanswered = append(unanswered, f)
 		}
 	}
-	return nil
+	if !u.batched {
+		for _, f := range unanswered {
+			if !signalInstance(ctx, u.in.JobKey, f.step.Instance, *f.sent) {
+				u.replies[f.key] = endedReply(*f.sent, f.step.Instance)
+			}
+		}
+		return nil
+	}
+	return u.deliver(ctx, nil, unanswered)
 }
 
 func (u *update) hasReply() bool {
@@ -403,8 +431,32 @@ func (u *update) rollBack(ctx workflow.Context) (UpdateStatus, string) {
 	return UpdateRolledBack, ""
 }
 
+// startAll sends instances on their way: in batched runs with one
+// SendMessages for all of them, else one after the other.
+func (u *update) startAll(ctx workflow.Context, steps []Step, forward bool) {
+	if !u.batched {
+		for _, s := range steps {
+			u.start(ctx, s, forward)
+		}
+		return
+	}
+	if len(steps) == 0 {
+		return
+	}
+	fs := make([]*inFlight, len(steps))
+	for i, s := range steps {
+		fs[i] = u.track(ctx, s, forward)
+	}
+	u.sendAll(ctx, fs, forward)
+}
+
 // start sends one instance on its way.
 func (u *update) start(ctx workflow.Context, s Step, forward bool) {
+	u.send(ctx, u.track(ctx, s, forward), forward)
+}
+
+// track records that an instance is on its way.
+func (u *update) track(ctx workflow.Context, s Step, forward bool) *inFlight {
 	f := &inFlight{step: s}
 	u.flight = append(u.flight, f)
 	if forward {
@@ -413,11 +465,74 @@ func (u *update) start(ctx workflow.Context, s Step, forward bool) {
 	} else {
 		u.instanceEvent(ctx, s.Instance, InstanceRollingBack)
 	}
-	u.send(ctx, f, forward)
+	return f
 }
 
 // send asks the instance (or the job, for an added one) to act.
 func (u *update) send(ctx workflow.Context, f *inFlight, forward bool) {
+	if u.batched {
+		u.sendAll(ctx, []*inFlight{f}, forward)
+		return
+	}
+	rec, req := u.prepare(ctx, f, forward)
+	if rec != nil {
+		u.record(ctx, *rec)
+	}
+	if req != nil {
+		u.signalInstance(ctx, f, *req)
+	}
+}
+
+// sendAll asks several instances (and the job, for what it records, with
+// recs besides) to act with one SendMessages.
+func (u *update) sendAll(ctx workflow.Context, fs []*inFlight, forward bool, recs ...RecordRequest) {
+	for _, f := range fs {
+		if rec, _ := u.prepare(ctx, f, forward); rec != nil {
+			recs = append(recs, *rec)
+		}
+	}
+	var toSend []*inFlight
+	for _, f := range fs {
+		if f.sent != nil {
+			toSend = append(toSend, f)
+		}
+	}
+	if err := u.deliver(ctx, recs, toSend); err != nil {
+		u.logger.Error("send requests", "error", err)
+	}
+}
+
+// deliver records recs in the job (one signal) and sends each instance in
+// fs its request; an instance whose workflow has ended is answered for.
+func (u *update) deliver(ctx workflow.Context, recs []RecordRequest, fs []*inFlight) error {
+	var msgs []Message
+	if len(recs) > 0 {
+		batch := u.recordKey(ctx, RecordRequest{Op: RecordBatch, Batch: recs})
+		msgs = append(msgs, Message{WorkflowID: u.in.JobWorkflowID, Record: &batch})
+	}
+	first := len(msgs)
+	for _, f := range fs {
+		msgs = append(msgs, Message{WorkflowID: InstanceWorkflowID(u.in.JobKey, f.step.Instance), Request: f.sent})
+	}
+	delivered, err := sendMessages(ctx, msgs)
+	if err != nil {
+		return err
+	}
+	if first > 0 && !delivered[0] {
+		u.logger.Error("record in the job: its workflow has ended", "records", len(recs))
+	}
+	for i, f := range fs {
+		if !delivered[first+i] {
+			u.replies[f.key] = endedReply(*f.sent, f.step.Instance)
+		}
+	}
+	return nil
+}
+
+// prepare makes the next attempt's request for f: what the job records
+// (nil: nothing) and what the instance is asked (also kept in f.sent; nil
+// when the job's workflow is asked instead, for an added instance).
+func (u *update) prepare(ctx workflow.Context, f *inFlight, forward bool) (*RecordRequest, *InstanceRequest) {
 	f.attempts++
 	dir := "fwd"
 	if !forward {
@@ -440,13 +555,14 @@ func (u *update) send(ctx workflow.Context, f *inFlight, forward bool) {
 	f.sent = nil
 	switch {
 	case add:
-		u.record(ctx, RecordRequest{Op: RecordAdd, Instance: f.step.Instance, Version: version, Watch: &watch})
+		return &RecordRequest{Op: RecordAdd, Instance: f.step.Instance, Version: version, Watch: &watch}, nil
 	case remove:
-		u.signalInstance(ctx, f, InstanceRequest{Key: f.key, Kind: RequestKill, ReplyTo: me})
+		f.sent = &InstanceRequest{Key: f.key, Kind: RequestKill, ReplyTo: me}
+		return nil, f.sent
 	default:
 		watch.Job, watch.ConfigVersion = &job, version
-		u.record(ctx, RecordRequest{Op: RecordSet, Instance: f.step.Instance, Version: version})
-		u.signalInstance(ctx, f, watch)
+		f.sent = &watch
+		return &RecordRequest{Op: RecordSet, Instance: f.step.Instance, Version: version}, f.sent
 	}
 }
 
@@ -457,10 +573,16 @@ func (u *update) signalInstance(ctx workflow.Context, f *inFlight, req InstanceR
 	}
 }
 
-// record tells the job's workflow what an instance runs now.
-func (u *update) record(ctx workflow.Context, r RecordRequest) {
+// recordKey gives r the next record key of this update.
+func (u *update) recordKey(ctx workflow.Context, r RecordRequest) RecordRequest {
 	u.recSeq++
 	r.Key = fmt.Sprintf("%s/record/%d", workflow.GetInfo(ctx).WorkflowExecution.ID, u.recSeq)
+	return r
+}
+
+// record tells the job's workflow what an instance runs now.
+func (u *update) record(ctx workflow.Context, r RecordRequest) {
+	r = u.recordKey(ctx, r)
 	if err := workflow.SignalExternalWorkflow(ctx, u.in.JobWorkflowID, "", SignalRecord, r).Get(ctx, nil); err != nil {
 		u.logger.Error("record in the job", "instance", r.Instance, "error", err)
 	}
@@ -470,7 +592,8 @@ func (u *update) record(ctx workflow.Context, r RecordRequest) {
 // the update must stop going this way (the failure budget ran out).
 func (u *update) handleReplies(ctx workflow.Context, forward bool) bool {
 	budgetGone := false
-	var still []*inFlight
+	var still, resend []*inFlight
+	var removed []RecordRequest
 	for _, f := range u.flight {
 		r, ok := u.replies[f.key]
 		if !ok {
@@ -484,14 +607,23 @@ func (u *update) handleReplies(ctx workflow.Context, forward bool) bool {
 		if r.Outcome == OutcomeRunning || r.Outcome == OutcomeKilled {
 			u.info.Progress.Done++
 			if f.step.Action == ActionRemove && forward || f.step.Action == ActionAdd && !forward {
-				u.record(ctx, RecordRequest{Op: RecordRemove, Instance: f.step.Instance, Version: ""})
+				rec := RecordRequest{Op: RecordRemove, Instance: f.step.Instance, Version: ""}
+				if u.batched {
+					removed = append(removed, rec)
+				} else {
+					u.record(ctx, rec)
+				}
 			}
 			u.instanceEvent(ctx, f.step.Instance, pick(forward, InstanceUpdated, InstanceRolledBack))
 			continue
 		}
 		if f.attempts <= u.cfg.MaxPerShardFailures {
 			u.logger.Info("instance failed; trying again", "instance", f.step.Instance, "attempt", f.attempts, "reason", r.Message)
-			u.send(ctx, f, forward)
+			if u.batched {
+				resend = append(resend, f)
+			} else {
+				u.send(ctx, f, forward)
+			}
 			still = append(still, f)
 			continue
 		}
@@ -503,6 +635,9 @@ func (u *update) handleReplies(ctx workflow.Context, forward bool) bool {
 		}
 	}
 	u.flight = still
+	if len(removed) > 0 || len(resend) > 0 {
+		u.sendAll(ctx, resend, forward, removed...)
+	}
 	u.showDetails(ctx)
 	if budgetGone && forward {
 		u.back = true

@@ -435,3 +435,64 @@ func TestUpdateStartFirst(t *testing.T) {
 	}
 	e.replay(workflows.InstanceWorkflowID(key, 0), "instance-start-first")
 }
+
+// TestUpdateHistoryCost guards what an update costs in history: a batch's
+// requests and records go out in one local activity, so the update's own
+// history grows by about one event per instance (its reply), and an
+// instance without health checks spends a bounded number of events on its
+// replacement (SPEC-free; bench/README.md has the figures).
+func TestUpdateHistoryCost(t *testing.T) {
+	e := newEnv(t)
+	const n = 20
+	v1 := e.job("cost", n, true)
+	v1.UpdateConfig.WatchSecs = 0
+	e.create(v1)
+	key := v1.Key()
+	e.runningAll(key, n)
+	before := 0
+	for i := range n {
+		before += historyLength(t, e.c, workflows.InstanceWorkflowID(key, i), "")
+	}
+
+	v2 := v1
+	v2.Task.Processes = slices.Clone(v1.Task.Processes)
+	v2.Task.Processes[0].Cmdline += " --v2"
+	v2.UpdateConfig.BatchSize = 10
+	_, err := e.startUpdate(v2, "cost")
+	require.NoError(t, err)
+	info := e.waitUpdate(key, "cost")
+	require.Equal(t, workflows.UpdateRolledForward, info.Status)
+
+	after := 0
+	for i := range n {
+		after += historyLength(t, e.c, workflows.InstanceWorkflowID(key, i), "")
+	}
+	update := historyLength(t, e.c, workflows.UpdateWorkflowID(key, "cost"), "")
+	perInstance := float64(after-before) / n
+	t.Logf("per instance update: %.1f instance events, %.1f update events", perInstance, float64(update)/n)
+	assert.LessOrEqual(t, perInstance, 14.0, "instance events per replacement (13 when no workflow task is split)")
+	assert.LessOrEqual(t, update, 3*n+30, "update events: a reply per instance and a few workflow tasks per batch")
+	e.replay(workflows.UpdateWorkflowID(key, "cost"), "update-batched")
+}
+
+// TestSendMessages delivers signals and tells which workflows were not there.
+func TestSendMessages(t *testing.T) {
+	e := newEnv(t)
+	j := e.job("msg", 1, true)
+	e.create(j)
+	key := j.Key()
+	task := e.running(key, 0)
+
+	m := &workflows.Messenger{Client: e.c}
+	req := workflows.InstanceRequest{Key: "msg-restart", Kind: workflows.RequestRestart}
+	delivered, err := m.SendMessages(context.Background(), []workflows.Message{
+		{WorkflowID: workflows.InstanceWorkflowID(key, 0), Request: &req},
+		{WorkflowID: "job/no/such/workflow/0", Reply: &workflows.InstanceReply{Key: "k"}},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []bool{true, false}, delivered)
+	e.running(key, 0, task.TaskID) // the restart request arrived
+
+	_, err = m.SendMessages(context.Background(), []workflows.Message{{WorkflowID: "x"}})
+	require.ErrorContains(t, err, "carries nothing")
+}

@@ -120,6 +120,8 @@ const (
 	RecordSet    = "set"
 	RecordAdd    = "add"
 	RecordRemove = "remove"
+	// RecordBatch applies the records of Batch, in order.
+	RecordBatch = "batch"
 )
 
 // RecordRequest tells the job's workflow what an update did to an instance.
@@ -130,6 +132,8 @@ type RecordRequest struct {
 	Version  string `json:"version"`
 	// Watch is handed to an added instance, to judge its first task.
 	Watch *InstanceRequest `json:"watch,omitempty"`
+	// Batch holds the records of a RecordBatch; their own keys are unused.
+	Batch []RecordRequest `json:"batch,omitempty"`
 }
 
 // UpdateDone tells the job's workflow an update finished.

@@ -92,7 +92,7 @@ func newCluster(t *testing.T, rt dockerrun.Runtime, dataDir string, extraFlags .
 		role:  fmt.Sprintf("r%d", n),
 	}
 	w := worker.New(cl.c, cl.queue, worker.Options{MaxHeartbeatThrottleInterval: time.Second})
-	registry.Register(w, &activities.Activities{Runtime: rt, Logger: quiet, HeartbeatInterval: 200 * time.Millisecond})
+	registry.Register(w, &activities.Activities{Runtime: rt, Logger: quiet, HeartbeatInterval: 200 * time.Millisecond}, cl.c)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	cl.flags = append([]string{
