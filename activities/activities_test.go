@@ -353,6 +353,13 @@ func TestStopTask(t *testing.T) {
 		assert.Equal(t, 143, res.Exit.ExitCode)
 		assert.False(t, res.Exit.Lost)
 		assert.Equal(t, []time.Duration{30 * time.Second}, fake.Stops("t-term"))
+		// Remove: the containers of earlier ended tasks go too.
+		startFake(t, fake, "t-old")
+		require.NoError(t, fake.Exit("t-old", 1, false))
+		startFake(t, fake, "t-next")
+		stop(t, acts, StopTaskInput{TaskID: "t-next", Remove: []string{"t-old", "t-gone"}})
+		_, err := fake.Inspect(context.Background(), "t-old")
+		assert.ErrorIs(t, err, dockerrun.ErrNotFound, "removed")
 		// Idempotent: again is a no-op success.
 		assert.Equal(t, []string{"already exited with code 143"}, stop(t, acts, StopTaskInput{TaskID: "t-term", FinalizationWait: 30}).Steps)
 	})

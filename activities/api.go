@@ -55,6 +55,9 @@ type StopTaskInput struct {
 	HealthPort       int                         `json:"health_port"`
 	Lifecycle        *config.HTTPLifecycleConfig `json:"lifecycle,omitempty"`
 	FinalizationWait int                         `json:"finalization_wait_secs"`
+	// Remove lists ended tasks whose containers to remove once this task
+	// has stopped (their sandboxes stay): what the task's end makes surplus.
+	Remove []string `json:"remove,omitempty"`
 }
 
 // StopTaskResult lists what the stop did, for the task's events.

@@ -30,6 +30,7 @@ const LifecycleRequestTimeout = time.Second
 //     shutdown_wait_secs. An endpoint that does not answer 2xx (refused,
 //     404, timed out after [LifecycleRequestTimeout]) is not waited for.
 //  3. SIGTERM; final processes run; SIGKILL after finalization_wait.
+//  4. The containers of in.Remove (earlier ended tasks) are removed.
 //
 // It heartbeats while it waits. Stopping a stopped or missing task
 // succeeds, so a retried StopTask is harmless.
@@ -43,6 +44,11 @@ func (a *Activities) StopTask(ctx context.Context, in StopTaskInput) (StopTaskRe
 	}
 	res.Exit = a.exitOf(ctx, in.TaskID)
 	log.Info("task stopped", "steps", res.Steps)
+	for _, id := range in.Remove {
+		if err := a.RemoveTask(ctx, id); err != nil {
+			return res, err
+		}
+	}
 	return res, nil
 }
 

@@ -438,3 +438,24 @@ func TestDockerOOMKilled(t *testing.T) {
 		}
 	}
 }
+
+// TestDockerStartReturnsOnceLaunched: Start returns once the runner has
+// launched the task's process (SPEC §3's "as soon as the container is
+// running"), and does not hang on a task whose runner ends at once.
+func TestDockerStartReturnsOnceLaunched(t *testing.T) {
+	t.Parallel()
+	d := newDockerRuntime(t)
+	h := dockerHarness(t, d)
+	job := newJob(t, h)
+	task := startTask(t, d, taskSpec(job, 0, "sleep 600"))
+	st, err := runner.ReadState(task.Sandbox)
+	require.NoError(t, err, "the runner wrote its state before Start returned")
+	require.NotEmpty(t, st.Processes)
+	assert.Equal(t, 1, st.Processes[0].Runs, "the process was launched")
+
+	start := time.Now()
+	done := startTask(t, d, taskSpec(job, 1, "exit 0"))
+	assert.Less(t, time.Since(start), DefaultLaunchWait, "a task over at once ends the wait")
+	_, err = runner.ReadState(done.Sandbox)
+	require.NoError(t, err)
+}

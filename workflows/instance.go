@@ -3,6 +3,7 @@ package workflows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -95,9 +96,15 @@ type instance struct {
 	// started, the container of an old task is removed without waiting,
 	// and replies go out through SendMessages.
 	fast bool
-	// removals are the RemoveTask activities not yet done (fast path): the
-	// run waits for them before it ends, so no container outlives its record.
+	// toRemove are ended tasks whose containers are to be removed, and
+	// removals the RemoveTask local activities under way (fast path). They
+	// are started once the next task is RUNNING, so a removal never delays a
+	// start or a health check, and the run waits for them before it ends,
+	// so no container outlives its record.
+	toRemove []string
 	removals []removal
+	// removed are the containers the last StopTask removed.
+	removed []string
 }
 
 // removal is one RemoveTask under way.
@@ -490,6 +497,7 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 		w.st.RunningSinceMs = w.now(ctx)
 		w.event(ctx, StatusRunning, "")
 		startedRunning = true
+		w.removeEnded(ctx)
 	} else if until == health.StatusRunning || !w.idleWatch(ctx, check) {
 		healthF = workflow.ExecuteActivity(healthCtx, acts.WatchHealth, activities.WatchHealthInput{
 			TaskID: t.TaskID, Check: check, Until: until, Resume: t.Health,
@@ -568,6 +576,9 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 			case health.StatusRunning:
 				w.st.RunningSinceMs = w.now(ctx)
 				w.event(ctx, StatusRunning, healthRes.Reason)
+				if w.fast {
+					w.removeEnded(ctx)
+				}
 				if !w.idleWatch(ctx, check) {
 					healthF = workflow.ExecuteActivity(healthCtx, acts.WatchHealth, activities.WatchHealthInput{
 						TaskID: t.TaskID, Check: check, Until: health.StatusFailed, Resume: &progress,
@@ -665,9 +676,22 @@ func (w *instance) idleWatch(ctx workflow.Context, check activities.HealthCheckS
 // stopTask stops the active task the SPEC §4 way. It returns the task's
 // exit when the fast path saw it; otherwise the exit arrives through WaitTask.
 func (w *instance) stopTask(ctx workflow.Context) *activities.WaitTaskResult {
-	exit := w.stop(ctx, w.st.Active, w.stopInput(w.st.Active))
+	in := w.stopInput(w.st.Active)
 	if !w.fast {
+		w.stop(ctx, w.st.Active, in)
 		return nil
+	}
+	// The same activity removes the containers this task's end makes
+	// surplus: the newest ended task's (this one's becomes the kept one)
+	// and any still to remove.
+	in.Remove = append([]string(nil), w.toRemove...)
+	if n := len(w.st.Inactive); n > 0 && w.st.Inactive[n-1].ContainerID != "" {
+		in.Remove = append(in.Remove, w.st.Inactive[n-1].TaskID)
+	}
+	exit, ok := w.stopOK(ctx, w.st.Active, in)
+	if ok {
+		w.toRemove = nil
+		w.removed = in.Remove
 	}
 	return exit
 }
@@ -692,6 +716,12 @@ func (w *instance) stopInput(t *TaskInfo) activities.StopTaskInput {
 // stop runs the StopTask activity for t and records its steps in t's
 // events; it returns the exit the stop saw, if it saw one.
 func (w *instance) stop(ctx workflow.Context, t *TaskInfo, in activities.StopTaskInput) *activities.WaitTaskResult {
+	exit, _ := w.stopOK(ctx, t, in)
+	return exit
+}
+
+// stopOK is stop, also reporting whether the activity succeeded.
+func (w *instance) stopOK(ctx workflow.Context, t *TaskInfo, in activities.StopTaskInput) (*activities.WaitTaskResult, bool) {
 	opts := stopActivity
 	opts.StartToCloseTimeout = time.Duration(in.FinalizationWait)*time.Second + time.Minute
 	if in.Lifecycle != nil {
@@ -710,12 +740,12 @@ func (w *instance) stop(ctx workflow.Context, t *TaskInfo, in activities.StopTas
 	err := stopped.Get(ctx, &res)
 	if err != nil {
 		w.logger.Error("stop task", "task", t.TaskID, "error", err)
-		return nil
+		return nil, false
 	}
 	for _, s := range res.Steps {
 		t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: t.Status, Message: s})
 	}
-	return res.Exit
+	return res.Exit, true
 }
 
 // startsFirst reports whether a request replaces the task start_first.
@@ -744,14 +774,18 @@ func (w *instance) retireOld(ctx workflow.Context, why string) {
 func (w *instance) keepInactive(ctx workflow.Context, t TaskInfo) {
 	if n := len(w.st.Inactive); n > 0 && w.st.Inactive[n-1].ContainerID != "" {
 		prev := w.st.Inactive[n-1].TaskID
-		r := removal{task: prev, done: workflow.ExecuteActivity(w.with(ctx, shortActivity, "remove container of task "+prev), acts.RemoveTask, prev)}
-		if w.fast {
-			// Nothing waits for the removal now: the next task starts at
-			// once. The run waits for it before it ends (awaitRemovals).
-			w.removals = append(w.removals, r)
-			w.awaitRemovals(ctx, true)
-		} else {
-			w.awaitRemoval(ctx, r)
+		switch {
+		case w.fast && slices.Contains(w.removed, prev):
+			// The stop that ended t removed it already.
+		case w.fast:
+			// Removed once the next task is RUNNING (or sooner, when tasks
+			// keep ending before that): see removeEnded.
+			w.toRemove = append(w.toRemove, prev)
+			if len(w.toRemove) > 1 {
+				w.removeEnded(ctx)
+			}
+		default:
+			w.awaitRemoval(ctx, removal{task: prev, done: workflow.ExecuteActivity(w.with(ctx, shortActivity, "remove container of task "+prev), acts.RemoveTask, prev)})
 		}
 	}
 	w.st.Inactive = append(w.st.Inactive, t)
@@ -760,9 +794,29 @@ func (w *instance) keepInactive(ctx workflow.Context, t TaskInfo) {
 	}
 }
 
-// awaitRemovals waits for the removals under way; with doneOnly, it only
-// collects those that have finished.
+// removeLocal is how the fast path removes a container: RemoveTask as a
+// local activity (a task without a container is no error, so it is safe to
+// run again after a crash).
+var removeLocal = workflow.LocalActivityOptions{StartToCloseTimeout: 5 * time.Minute, RetryPolicy: retryForever}
+
+// removeEnded starts removing the containers of toRemove, without waiting.
+func (w *instance) removeEnded(ctx workflow.Context) {
+	for _, task := range w.toRemove {
+		opts := removeLocal
+		opts.Summary = fmt.Sprintf("remove container of task %s, instance %d", task, w.in.Instance)
+		done := workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, opts), acts.RemoveTask, task)
+		w.removals = append(w.removals, removal{task: task, done: done})
+	}
+	w.toRemove = nil
+	w.awaitRemovals(ctx, true)
+}
+
+// awaitRemovals waits for the removals under way, starting those still to
+// do; with doneOnly, it only collects those that have finished.
 func (w *instance) awaitRemovals(ctx workflow.Context, doneOnly bool) {
+	if !doneOnly && len(w.toRemove) > 0 {
+		w.removeEnded(ctx)
+	}
 	var left []removal
 	for _, r := range w.removals {
 		if doneOnly && !r.done.IsReady() {
