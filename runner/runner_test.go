@@ -424,7 +424,10 @@ func TestFinalProcessesRunAfterFailure(t *testing.T) {
 func TestTerminationRunsFinalProcessesWithinFinalizationWait(t *testing.T) {
 	spec := testSpec(
 		newProc("server", "sleep 30"),
-		newProc("stubborn", "trap '' TERM; sleep 30"),
+		newProc("stubborn", "trap '' TERM; touch stubborn-ready; sleep 30"),
+		// ready ends once stubborn ignores SIGTERM: RUNNING alone only
+		// says its shell was forked, not that the trap is set.
+		newProc("ready", "while [ ! -e stubborn-ready ]; do sleep 0.01; done"),
 		finalProc("goodbye", "echo goodbye > goodbye"),
 		finalProc("hang", "trap '' TERM; sleep 30"),
 	)
@@ -433,7 +436,8 @@ func TestTerminationRunsFinalProcessesWithinFinalizationWait(t *testing.T) {
 	tr := runTask(t, spec, func(s State) bool {
 		a, _ := s.Process("server")
 		b, _ := s.Process("stubborn")
-		return a.State == ProcessRunning && b.State == ProcessRunning
+		c, _ := s.Process("ready")
+		return a.State == ProcessRunning && b.State == ProcessRunning && c.State == ProcessSuccess
 	})
 	tr.wantTask(t, TaskKilled, ExitTerminated)
 	server, stubborn := tr.proc(t, "server"), tr.proc(t, "stubborn")
