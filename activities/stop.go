@@ -30,25 +30,33 @@ const LifecycleRequestTimeout = time.Second
 //     shutdown_wait_secs. An endpoint that does not answer 2xx (refused,
 //     404, timed out after [LifecycleRequestTimeout]) is not waited for.
 //  3. SIGTERM; final processes run; SIGKILL after finalization_wait.
-//  4. The containers of in.Remove (earlier ended tasks) are removed.
+//  4. Meanwhile, the containers of in.Remove (earlier ended tasks) are removed.
 //
 // It heartbeats while it waits. Stopping a stopped or missing task
 // succeeds, so a retried StopTask is harmless.
 func (a *Activities) StopTask(ctx context.Context, in StopTaskInput) (StopTaskResult, error) {
 	log := loggerOf(a).With("task", in.TaskID)
+	// The containers to remove belong to tasks that ended before: they go
+	// while this one stops, not after it.
+	removed := make(chan error, 1)
+	go func() {
+		var errs []error
+		for _, id := range in.Remove {
+			errs = append(errs, a.RemoveTask(ctx, id))
+		}
+		removed <- errors.Join(errs...)
+	}()
 	s := &stopper{a: a, in: in}
 	res, err := s.run(ctx)
+	if rerr := <-removed; err == nil && rerr != nil {
+		err = rerr
+	}
 	if err != nil {
 		log.Warn("stop failed", "steps", s.steps, "error", err)
 		return res, err
 	}
 	res.Exit = a.exitOf(ctx, in.TaskID)
 	log.Info("task stopped", "steps", res.Steps)
-	for _, id := range in.Remove {
-		if err := a.RemoveTask(ctx, id); err != nil {
-			return res, err
-		}
-	}
 	return res, nil
 }
 

@@ -213,7 +213,7 @@ func quietLogger() *slog.Logger {
 
 // workerOptions are bin/borealis-worker's.
 func workerOptions() worker.Options {
-	return worker.Options{MaxHeartbeatThrottleInterval: time.Second}
+	return registry.WorkerOptions()
 }
 
 // ensureDockerWorker starts (once) the in-process worker with a real Docker runtime.
@@ -306,6 +306,16 @@ func (b *bench) removeJob(ctx context.Context, key string, n int) error {
 	})
 	if err := b.removeContainers(ctx, "borealis.job="+key); err != nil {
 		errs = append(errs, err)
+	}
+	// A start the worker had under way when its workflow was terminated (a
+	// bench interrupted mid-update) makes its container after the sweep
+	// above: sweep again once such a start has had time to end.
+	select {
+	case <-ctx.Done():
+	case <-time.After(3 * time.Second):
+		if err := b.removeContainers(ctx, "borealis.job="+key); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if len(errs) > 3 {
 		errs = append(errs[:3], fmt.Errorf("and %d more", len(errs)-3))

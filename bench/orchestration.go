@@ -79,13 +79,7 @@ func (b *bench) figureOrchestration() error {
 	n, batch := b.opt.orchN, b.opt.orchBatch
 	fake := dockerrun.NewFake()
 	queue := "bench-fake-" + b.session
-	// Every running task holds two activity slots for as long as it runs
-	// (WaitTask and WatchHealth), and bin/borealis-worker keeps the SDK's
-	// default of 1,000 slots: with those options a worker cannot start a
-	// 501st task. This worker gets enough slots for n tasks; see README.
-	wo := workerOptions()
-	wo.MaxConcurrentActivityExecutionSize = 2*n + 200
-	w := worker.New(b.tc, queue, wo)
+	w := worker.New(b.tc, queue, workerOptions())
 	registry.Register(w, &activities.Activities{Runtime: fake, Logger: quietLogger()}, b.tc)
 	if err := w.Start(); err != nil {
 		return err
@@ -190,7 +184,7 @@ func (b *bench) figureOrchestration() error {
 	}
 	b.addRow(fmt.Sprintf("Orchestration: update of %d instances, batch %d, fake runtime (instance updates/s)", n, batch), fmt.Sprintf("%.1f", rm), "—", "—", "≥ 200/s", rm >= 200)
 	b.addRow("Orchestration: history events per instance update", fmt.Sprintf("%.1f", em), "—", "—", "≤ 15", em <= 15)
-	b.note("Orchestration: dockerrun.NewFake() (every container operation succeeds at once), tasks without health checks, watch_secs 0, the in-process worker with bin/borealis-worker's options except MaxConcurrentActivityExecutionSize = 2 × instances + 200 (with the default 1,000, a worker cannot start more than 500 tasks: each running task holds two activity slots, WaitTask and WatchHealth). Rate = instances / (update request → ROLLED_FORWARD). Events = (events the instance workflows' runs added during the update + the update workflow's history) / instances; of that, the update workflow is %.1f per instance; the job workflow (not counted) %s. Runs: %s /s; %s events.",
+	b.note("Orchestration: dockerrun.NewFake() (every container operation succeeds at once), tasks without health checks, watch_secs 0, the in-process worker with bin/borealis-worker's options (worker/registry.WorkerOptions). Rate = instances / (update request → ROLLED_FORWARD). Events = (events the instance workflows' runs added during the update + the update workflow's history) / instances; of that, the update workflow is %.1f per instance; the job workflow (not counted) %s. Runs: %s /s; %s events.",
 		median(updPer), jobShare, floats(rates, "%.1f"), floats(perUpdate, "%.1f"))
 	return nil
 }

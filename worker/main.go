@@ -87,15 +87,7 @@ func run(args []string) error {
 	}
 	defer tc.Close()
 
-	w := worker.New(tc, st.Temporal.TaskQueue, worker.Options{
-		// Health activities heartbeat their counters after every check; a
-		// retried activity resumes from the last one the server got.
-		MaxHeartbeatThrottleInterval: time.Second,
-		// Every running task holds up to two activity slots for as long as
-		// it runs (WaitTask, WatchHealth): the SDK's default of 1,000 would
-		// stop a worker at 500 tasks. Slots cost nothing while they wait.
-		MaxConcurrentActivityExecutionSize: maxActivitySlots,
-	})
+	w := worker.New(tc, st.Temporal.TaskQueue, registry.WorkerOptions())
 	registry.Register(w, &activities.Activities{Runtime: docker, Logger: logger}, tc)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
@@ -131,10 +123,6 @@ func serveMetrics(addr string, reg *metrics.Registry, logger *slog.Logger) (stop
 	logger.Info("serving metrics", "address", "http://"+ln.Addr().String()+"/metrics")
 	return func() { cancel(); <-served }, nil
 }
-
-// maxActivitySlots bounds the activities one worker runs at once: room for
-// about 10,000 running tasks on one Docker host.
-const maxActivitySlots = 20_000
 
 func newLogger(level string) *slog.Logger {
 	var l slog.Level

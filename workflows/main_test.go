@@ -73,7 +73,7 @@ func newEnv(t *testing.T) *env {
 		bad:     map[string]bool{},
 	}
 	e.fake.ExecFunc = e.checkHealth
-	w := worker.New(e.c, e.queue, worker.Options{MaxHeartbeatThrottleInterval: time.Second})
+	w := worker.New(e.c, e.queue, registry.WorkerOptions())
 	registry.Register(w, &activities.Activities{Runtime: e.fake, HeartbeatInterval: 200 * time.Millisecond}, e.c)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)

@@ -91,7 +91,7 @@ func newCluster(t *testing.T, rt dockerrun.Runtime, dataDir string, extraFlags .
 		queue: fmt.Sprintf("cli-%s-%d", strings.ToLower(t.Name()), n),
 		role:  fmt.Sprintf("r%d", n),
 	}
-	w := worker.New(cl.c, cl.queue, worker.Options{MaxHeartbeatThrottleInterval: time.Second})
+	w := worker.New(cl.c, cl.queue, registry.WorkerOptions())
 	registry.Register(w, &activities.Activities{Runtime: rt, Logger: quiet, HeartbeatInterval: 200 * time.Millisecond}, cl.c)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)

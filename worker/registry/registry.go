@@ -4,6 +4,8 @@
 package registry
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/worker"
@@ -22,4 +24,23 @@ func Register(r worker.Registry, a *activities.Activities, c client.Client) {
 	r.RegisterActivity(a)
 	m := &workflows.Messenger{Client: c}
 	r.RegisterActivityWithOptions(m.SendMessages, activity.RegisterOptions{Name: workflows.SendMessagesName})
+}
+
+// MaxActivitySlots bounds the activities one worker runs at once: room for
+// about 10,000 running tasks on one Docker host.
+const MaxActivitySlots = 20_000
+
+// WorkerOptions are bin/borealis-worker's worker options, for tests and
+// benchmarks that run a worker in-process.
+func WorkerOptions() worker.Options {
+	return worker.Options{
+		// Health activities heartbeat their counters after every check; a
+		// retried activity resumes from the last one the server got.
+		MaxHeartbeatThrottleInterval: time.Second,
+		// A running task holds an activity slot for as long as it runs
+		// (WaitTask), two with health checks (WatchHealth): the SDK's
+		// default of 1,000 would stop a worker at 500 to 1,000 tasks.
+		// Slots cost nothing while they wait.
+		MaxConcurrentActivityExecutionSize: MaxActivitySlots,
+	}
 }
