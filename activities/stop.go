@@ -68,14 +68,8 @@ func (a *Activities) exitOf(ctx context.Context, taskID string) *WaitTaskResult 
 	if err != nil || st.Running {
 		return nil
 	}
-	res := &WaitTaskResult{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, EndedAt: st.FinishedAt.UnixMilli()}
-	if st.FinishedAt.IsZero() {
-		res.EndedAt = time.Now().UnixMilli()
-	}
-	if st.OOMKilled {
-		res.Reason = dockerrun.ReasonOOMKilled
-	}
-	return res
+	res := exitResult(st.ExitCode, st.OOMKilled, "", st.FinishedAt)
+	return &res
 }
 
 // stopper carries one StopTask's steps.

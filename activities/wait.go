@@ -36,13 +36,7 @@ func (a *Activities) WaitTask(ctx context.Context, in WaitTaskInput) (WaitTaskRe
 	if err != nil {
 		return WaitTaskResult{}, runtimeError(ctx, "wait for task "+in.TaskID, err)
 	}
-	res := WaitTaskResult{ExitCode: st.ExitCode, OOMKilled: st.OOMKilled, Reason: st.Reason, EndedAt: st.FinishedAt.UnixMilli()}
-	if st.FinishedAt.IsZero() {
-		res.EndedAt = time.Now().UnixMilli()
-	}
-	if st.OOMKilled {
-		res.Reason = dockerrun.ReasonOOMKilled
-	}
+	res := exitResult(st.ExitCode, st.OOMKilled, st.Reason, st.FinishedAt)
 	// A container removed behind our back also ends the wait; then its exit
 	// is not the task's own: it is lost.
 	if _, err := a.Runtime.Inspect(ctx, in.TaskID); errors.Is(err, dockerrun.ErrNotFound) {
@@ -52,6 +46,18 @@ func (a *Activities) WaitTask(ctx context.Context, in WaitTaskInput) (WaitTaskRe
 	count(ctx, metrics.ContainerExits, "outcome", exitOutcome(res))
 	log.Info("task ended", "exit_code", res.ExitCode, "oom_killed", res.OOMKilled, "lost", res.Lost, "reason", res.Reason)
 	return res, nil
+}
+
+// exitResult is how a container ended; a missing finish time is now.
+func exitResult(code int, oomKilled bool, reason string, finished time.Time) WaitTaskResult {
+	res := WaitTaskResult{ExitCode: code, OOMKilled: oomKilled, Reason: reason, EndedAt: finished.UnixMilli()}
+	if finished.IsZero() {
+		res.EndedAt = time.Now().UnixMilli()
+	}
+	if oomKilled {
+		res.Reason = dockerrun.ReasonOOMKilled
+	}
+	return res
 }
 
 // exitOutcome is the outcome tag of a container exit's metric.

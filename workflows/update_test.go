@@ -15,6 +15,7 @@ import (
 
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/messenger"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -494,7 +495,7 @@ func TestSendMessages(t *testing.T) {
 	key := j.Key()
 	task := e.running(key, 0)
 
-	m := &workflows.Messenger{Client: e.c}
+	m := &messenger.Messenger{Client: e.c}
 	req := workflows.InstanceRequest{Key: "msg-restart", Kind: workflows.RequestRestart}
 	delivered, err := m.SendMessages(context.Background(), []workflows.Message{
 		{WorkflowID: workflows.InstanceWorkflowID(key, 0), Request: &req},

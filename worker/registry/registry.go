@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/borealis-dev/borealis/activities"
+	"github.com/borealis-dev/borealis/messenger"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -22,7 +23,7 @@ func Register(r worker.Registry, a *activities.Activities, c client.Client) {
 	r.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: workflows.InstanceWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.UpdateWorkflow, workflow.RegisterOptions{Name: workflows.UpdateWorkflowName})
 	r.RegisterActivity(a)
-	m := &workflows.Messenger{Client: c}
+	m := &messenger.Messenger{Client: c}
 	r.RegisterActivityWithOptions(m.SendMessages, activity.RegisterOptions{Name: workflows.SendMessagesName})
 }
 
