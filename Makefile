@@ -82,10 +82,15 @@ worker: build
 demo: build images dev-server
 	scripts/demo.sh
 
-## demo-stop: kill the demo job, stop the background worker and the dev server
+## demo-stop: abort the demo's updates, kill its jobs, stop the background worker and the dev server
 demo-stop:
-	-$(BIN)/borealis job killall devcluster/www-data/prod/hello
-	-$(BIN)/borealis job killall devcluster/www-data/prod/web
+	@for job in devcluster/www-data/prod/hello devcluster/www-data/prod/web; do \
+		$(BIN)/borealis update abort $$job >/dev/null 2>&1 || true; \
+		for try in 1 2 3 4 5 6 7 8 9 10; do \
+			out=$$($(BIN)/borealis job killall $$job 2>&1) && { echo "$$out"; break; }; \
+			case "$$out" in *updating*|*busy*) sleep 1;; *) echo "$$out"; break;; esac; \
+		done; \
+	done
 	scripts/worker-bg.sh stop
 	scripts/dev-server.sh stop
 
