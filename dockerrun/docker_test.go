@@ -459,3 +459,69 @@ func TestDockerStartReturnsOnceLaunched(t *testing.T) {
 	_, err = runner.ReadState(done.Sandbox)
 	require.NoError(t, err)
 }
+
+func TestDockerSweepSandboxes(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	d := newDockerRuntime(t)
+	h := dockerHarness(t, d)
+	job := newJob(t, h)
+	old := time.Now().Add(-48 * time.Hour)
+	age := func(dir string) {
+		t.Helper()
+		for _, p := range []string{
+			filepath.Join(dir, filepath.FromSlash(runner.SpecFile)),
+			filepath.Join(dir, filepath.FromSlash(runner.StateFile)),
+			filepath.Join(dir, runner.LogDir),
+			filepath.Join(dir, ".borealis"),
+			dir,
+		} {
+			if _, err := os.Stat(p); err == nil {
+				require.NoError(t, os.Chtimes(p, old, old))
+			}
+		}
+	}
+
+	// A running task, and a stopped one kept for its logs: both keep their
+	// sandboxes however old they look.
+	running := startTask(t, d, taskSpec(job, 0, "sleep 600"))
+	stopped := startTask(t, d, taskSpec(job, 1, "echo bye"))
+	_, err := d.Wait(ctx, stopped.TaskID)
+	require.NoError(t, err)
+	// A task whose container is gone: its sandbox goes once idle long enough.
+	gone := startTask(t, d, taskSpec(job, 2, "echo gone"))
+	_, err = d.Wait(ctx, gone.TaskID)
+	require.NoError(t, err)
+	require.NoError(t, d.Remove(ctx, gone.TaskID, RemoveOptions{}))
+	// A sandbox written a moment ago, without a container (a task being
+	// started): kept.
+	fresh := d.Sandbox("fresh-task-being-started")
+	require.NoError(t, os.MkdirAll(filepath.Join(fresh, ".borealis"), 0o755))
+
+	for _, task := range []*Task{running, stopped, gone} {
+		age(task.Sandbox)
+	}
+	cutoff := time.Now().Add(-24 * time.Hour)
+	removed, err := d.SweepSandboxes(ctx, cutoff)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Base(gone.Sandbox)}, removed)
+	assert.NoDirExists(t, gone.Sandbox)
+	for _, dir := range []string{running.Sandbox, stopped.Sandbox, fresh} {
+		assert.DirExists(t, dir)
+	}
+	logs, err := os.ReadFile(filepath.Join(stopped.Sandbox, runner.LogDir, "main.stdout"))
+	require.NoError(t, err, "a stopped task's logs stay")
+	assert.Equal(t, "bye\n", string(logs))
+
+	// Once the stopped task's container is removed, its sandbox goes too;
+	// the fresh one stays until it is old.
+	require.NoError(t, d.Remove(ctx, stopped.TaskID, RemoveOptions{}))
+	removed, err = d.SweepSandboxes(ctx, cutoff)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Base(stopped.Sandbox)}, removed)
+	age(fresh)
+	removed, err = d.SweepSandboxes(ctx, cutoff)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Base(fresh)}, removed)
+	assert.DirExists(t, running.Sandbox)
+}

@@ -297,7 +297,8 @@ func TestNonServiceRetries(t *testing.T) {
 
 // TestFlappingThrottle: a service whose process exits at once flaps; each
 // next task waits in THROTTLED, 1s, 2s, then capped at 3s, and really waits
-// that long before it is ASSIGNED. killall ends it.
+// that long before it is ASSIGNED. killall ends it, and a worker with a
+// short sandbox_retention then removes the sandboxes of the removed containers.
 func TestFlappingThrottle(t *testing.T) {
 	t.Parallel()
 	cl := env.NewCluster(t, harness.Flapping{Initial: "1s", Max: "3s"})
@@ -394,4 +395,40 @@ func TestFlappingThrottle(t *testing.T) {
 		}
 		return len(s.Active) != 0, s.String()
 	})
+
+	// Every task left a sandbox; a worker with a short sandbox_retention
+	// removes all but the one whose container killall kept for its logs.
+	sandboxes := filepath.Join(cl.DataDir, "sandboxes")
+	if n := len(dirNames(t, sandboxes)); n < 5 {
+		t.Fatalf("want a sandbox per task (5 or more), got %d", n)
+	}
+	cl.KillWorker()
+	cl.WorkerArgs = append(cl.WorkerArgs, "--sandbox-retention", "1s")
+	cl.StartWorker()
+	harness.Eventually(t, 20*time.Second, "only the sandboxes of tasks with a container", func() (bool, string) {
+		var want []string
+		for _, c := range harness.Containers(t, key) {
+			want = append(want, c.Task)
+		}
+		sort.Strings(want)
+		got := dirNames(t, sandboxes)
+		return len(want) == 1 && fmt.Sprint(got) == fmt.Sprint(want), fmt.Sprintf("sandboxes %v, containers of tasks %v", got, want)
+	})
+}
+
+// dirNames lists the directories in dir, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names
 }

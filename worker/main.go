@@ -75,6 +75,9 @@ func run(args []string) error {
 		return fmt.Errorf("docker at %s: %w", st.DockerHost, err)
 	}
 	defer docker.Close()
+	if st.SandboxRetention > 0 {
+		go docker.SweepSandboxesEvery(ctx, st.SandboxRetention, sweepInterval(st.SandboxRetention))
+	}
 
 	opts, err := connect.TemporalOptions(st, logger)
 	if err != nil {
@@ -98,6 +101,12 @@ func run(args []string) error {
 	logger.Info("shutting down")
 	w.Stop()
 	return nil
+}
+
+// sweepInterval is how often idle sandboxes are looked for: a tenth of the
+// retention, between a second and an hour.
+func sweepInterval(retention time.Duration) time.Duration {
+	return min(max(retention/10, time.Second), time.Hour)
 }
 
 // serveMetrics serves reg at http://addr/metrics until the returned stop is

@@ -39,6 +39,7 @@ const (
 	KeyWebUI              = "temporal.web_ui"
 	KeyDockerHost         = "docker.host"
 	KeyDataDir            = "data_dir"
+	KeySandboxRetention   = "sandbox_retention"
 	KeyRunnerPath         = "runner_path"
 	KeyPortsHost          = "ports.host_address"
 	KeyPortsRange         = "ports.range"
@@ -58,6 +59,9 @@ type Settings struct {
 	DockerHost string
 	// DataDir holds sandboxes and the dev server's database.
 	DataDir string
+	// SandboxRetention is how long the sandbox of a task whose container is
+	// gone is kept after its last write; 0 keeps sandboxes forever.
+	SandboxRetention time.Duration
 	// RunnerPath is the host path of the static borealis-runner binary.
 	RunnerPath string
 	Ports      Ports
@@ -132,6 +136,7 @@ var all = []setting{
 	{KeyWebUI, "Temporal Web UI base address", constant("http://localhost:8233")},
 	{KeyDockerHost, "Docker Engine endpoint (a local engine)", dockerHostDefault},
 	{KeyDataDir, "data directory: sandboxes, dev-server database", dataDirDefault},
+	{KeySandboxRetention, "keep a sandbox this long after its task's container is gone (0: forever)", constant("24h")},
 	{KeyRunnerPath, "host path of the static borealis-runner binary", runnerPathDefault},
 	{KeyPortsHost, "host address task ports are published on", constant("127.0.0.1")},
 	{KeyPortsRange, "host port range for task ports (MIN-MAX)", constant("31000-32000")},
@@ -279,6 +284,7 @@ func Load(fs *pflag.FlagSet) (*Settings, error) {
 		{KeyFlappingThreshold, &st.Flapping.Threshold},
 		{KeyFlappingInitial, &st.Flapping.InitialDelay},
 		{KeyFlappingMax, &st.Flapping.MaxDelay},
+		{KeySandboxRetention, &st.SandboxRetention},
 	}
 	for _, d := range durations {
 		val, err := time.ParseDuration(get(d.key))
@@ -334,6 +340,9 @@ func (s *Settings) validate() []error {
 	}
 	if s.DataDir == "" {
 		errs = append(errs, fmt.Errorf("%s: must not be empty", KeyDataDir))
+	}
+	if s.SandboxRetention < 0 {
+		errs = append(errs, fmt.Errorf("%s: must not be negative", KeySandboxRetention))
 	}
 	if s.Flapping.InitialDelay > s.Flapping.MaxDelay {
 		errs = append(errs, fmt.Errorf("%s: must not exceed %s", KeyFlappingInitial, KeyFlappingMax))

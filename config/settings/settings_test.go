@@ -50,6 +50,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, filepath.Join(home, ".local", "state", "borealis"), st.DataDir)
 	assert.Equal(t, Ports{HostAddress: "127.0.0.1", Min: 31000, Max: 32000}, st.Ports)
 	assert.Equal(t, Flapping{Threshold: 5 * time.Minute, InitialDelay: 30 * time.Second, MaxDelay: 5 * time.Minute}, st.Flapping)
+	assert.Equal(t, 24*time.Hour, st.SandboxRetention)
 	for _, e := range st.Entries() {
 		assert.Equal(t, SourceDefault, e.Source, e.Key)
 	}
@@ -105,15 +106,17 @@ func TestInvalidSettings(t *testing.T) {
 	cases := map[string]struct {
 		file, want string
 	}{
-		"unknown key":       {"temporal:\n  adress: x\n", "unknown keys: temporal.adress"},
-		"bad port range":    {"ports:\n  range: 5-1\n", "ports.range"},
-		"bad host address":  {"ports:\n  host_address: localhost\n", "ports.host_address"},
-		"bad duration":      {"flapping:\n  threshold: soon\n", "flapping.threshold"},
-		"delay above max":   {"flapping:\n  initial_delay: 10m\n", "flapping.initial_delay"},
-		"cert without key":  {"temporal:\n  tls_cert: /c.pem\n", "temporal.tls_cert"},
-		"empty task queue":  {"temporal:\n  task_queue: ''\n", "temporal.task_queue"},
-		"malformed yaml":    {"temporal: [\n", "settings file"},
-		"range not numbers": {"ports:\n  range: a-b\n", "ports.range"},
+		"unknown key":        {"temporal:\n  adress: x\n", "unknown keys: temporal.adress"},
+		"bad port range":     {"ports:\n  range: 5-1\n", "ports.range"},
+		"bad host address":   {"ports:\n  host_address: localhost\n", "ports.host_address"},
+		"bad duration":       {"flapping:\n  threshold: soon\n", "flapping.threshold"},
+		"delay above max":    {"flapping:\n  initial_delay: 10m\n", "flapping.initial_delay"},
+		"cert without key":   {"temporal:\n  tls_cert: /c.pem\n", "temporal.tls_cert"},
+		"empty task queue":   {"temporal:\n  task_queue: ''\n", "temporal.task_queue"},
+		"malformed yaml":     {"temporal: [\n", "settings file"},
+		"range not numbers":  {"ports:\n  range: a-b\n", "ports.range"},
+		"negative retention": {"sandbox_retention: -1h\n", "sandbox_retention: must not be negative"},
+		"bad retention":      {"sandbox_retention: a week\n", "sandbox_retention"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
