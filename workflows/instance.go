@@ -259,8 +259,13 @@ func (w *instance) event(ctx workflow.Context, status TaskStatus, msg string) {
 	t := w.st.Active
 	t.Status = status
 	t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: status, Message: msg})
-	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"state": string(status)}).Counter("borealis_task_transitions").Inc(1)
+	w.countTransition(ctx, status)
 	w.showDetails(ctx)
+}
+
+// countTransition counts a task's move to status in metrics.TaskTransitions.
+func (w *instance) countTransition(ctx workflow.Context, status TaskStatus) {
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"state": string(status)}).Counter("borealis_task_transitions").Inc(1)
 }
 
 // showDetails is what the Temporal Web UI shows for this instance: its task and state.
@@ -521,6 +526,7 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 	if startedRunning {
 		w.retireOld(ctx, "Replaced by "+t.TaskID)
 	}
+	oldExited := w.watchOld(taskCtx)
 
 	stopping := stopNone
 	stopMsg := ""
@@ -550,10 +556,28 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 		if deadline != nil {
 			sel.AddFuture(deadline, func(workflow.Future) { deadlinePassed = true })
 		}
+		var oldExit *activities.WaitTaskResult
+		var oldExitErr error
+		if oldExited != nil {
+			sel.AddFuture(oldExited, func(f workflow.Future) {
+				var r activities.WaitTaskResult
+				oldExitErr = f.Get(ctx, &r)
+				oldExit = &r
+			})
+		}
 		sel.AddReceive(w.requests, func(workflow.ReceiveChannel, bool) { gotRequest = true })
 		sel.Select(ctx)
 
 		switch {
+		case oldExit != nil:
+			oldExited = nil
+			if oldExitErr == nil && w.st.Old != nil {
+				w.oldEnded(ctx, *oldExit)
+			}
+			// Otherwise the kept task was retired meanwhile, or the wait
+			// was cancelled: nothing to record.
+			continue
+
 		case exit != nil:
 			if exitErr != nil {
 				return fmt.Errorf("wait for task %s: %w", t.TaskID, exitErr)
@@ -769,6 +793,41 @@ func (w *instance) retireOld(ctx workflow.Context, why string) {
 	w.st.Old, w.st.OldStop = nil, nil
 }
 
+// watchKeptVersionID gates watching the task a start_first replace keeps
+// running for its own exit (workflow versioning: runs from before it
+// notice that exit only when they stop the task).
+const watchKeptVersionID = "watch-kept-task"
+
+// watchOld starts waiting for the exit of the task a start_first replace
+// keeps running, while its successor starts; it returns nil when there is
+// none. The wait ends with ctx (the successor's watch).
+func (w *instance) watchOld(ctx workflow.Context) workflow.Future {
+	old := w.st.Old
+	if old == nil || workflow.GetVersion(ctx, watchKeptVersionID, workflow.DefaultVersion, 1) < 1 {
+		return nil
+	}
+	return workflow.ExecuteActivity(w.with(ctx, longActivity, "wait for kept task "+old.TaskID), acts.WaitTask,
+		activities.WaitTaskInput{TaskID: old.TaskID})
+}
+
+// oldEnded records the end of the task a start_first replace kept running,
+// which exited by itself before its successor was RUNNING: it ended as any
+// task does (a failure counts toward the instance's failures), and its
+// successor, already under way, is not disturbed.
+func (w *instance) oldEnded(ctx workflow.Context, r activities.WaitTaskResult) {
+	old := w.st.Old
+	status, msg := exitStatus(r)
+	old.Status = status
+	old.TaskEvents = append(old.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: status, Message: msg + " while its successor was starting"})
+	if status == StatusFailed {
+		w.st.FailureCount++
+		old.FailureCount = w.st.FailureCount
+	}
+	w.countTransition(ctx, status)
+	w.keepInactive(ctx, *old)
+	w.st.Old, w.st.OldStop = nil, nil
+}
+
 // keepInactive records an ended task, keeping the container of the newest
 // ended task (for its logs) and removing the one before.
 func (w *instance) keepInactive(ctx workflow.Context, t TaskInfo) {
@@ -843,20 +902,27 @@ func (w *instance) taskExited(ctx workflow.Context, r activities.WaitTaskResult,
 		w.event(ctx, StatusKilled, stopMsg)
 	case stopping == stopUnhealthy:
 		w.event(ctx, StatusFailed, stopMsg)
-	case r.Lost:
-		w.event(ctx, StatusLost, r.Reason)
-	case r.ExitCode == 0:
-		w.event(ctx, StatusFinished, "Task finished")
 	default:
-		msg := fmt.Sprintf("Exited with status %d", r.ExitCode)
-		if r.OOMKilled {
-			msg = "OOM killed"
-		} else if r.Reason != "" {
-			msg += ": " + r.Reason
-		}
-		w.event(ctx, StatusFailed, msg)
+		status, msg := exitStatus(r)
+		w.event(ctx, status, msg)
 	}
 	w.ended(ctx, stopping)
+}
+
+// exitStatus is the state a task that exited by itself ends in, and why.
+func exitStatus(r activities.WaitTaskResult) (TaskStatus, string) {
+	switch {
+	case r.Lost:
+		return StatusLost, r.Reason
+	case r.ExitCode == 0:
+		return StatusFinished, "Task finished"
+	case r.OOMKilled:
+		return StatusFailed, "OOM killed"
+	case r.Reason != "":
+		return StatusFailed, fmt.Sprintf("Exited with status %d: %s", r.ExitCode, r.Reason)
+	default:
+		return StatusFailed, fmt.Sprintf("Exited with status %d", r.ExitCode)
+	}
 }
 
 // ended moves the active task to Inactive and applies the restart rules of

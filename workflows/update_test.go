@@ -438,6 +438,50 @@ func TestUpdateStartFirst(t *testing.T) {
 	e.replay(workflows.InstanceWorkflowID(key, 0), "instance-start-first")
 }
 
+// TestUpdateStartFirstKeptTaskExits: the task a start_first replace keeps
+// running exits by itself while its successor is still starting. It ends
+// FAILED, counted, and is not stopped later; the successor goes on.
+func TestUpdateStartFirstKeptTaskExits(t *testing.T) {
+	e := newEnv(t)
+	v1 := e.versioned("sfx", 1, 1, nil)
+	e.create(v1)
+	key := v1.Key()
+	old := e.running(key, 0).TaskID
+
+	v2 := e.versioned("sfx", 1, 2, map[string]bool{"2/0": true})
+	v2.UpdateConfig.UpdateOrder = config.UpdateOrderStartFirst
+	// Failures are ignored for 60 s, so the successor stays STARTING.
+	v2.HealthCheckConfig.InitialIntervalSecs = 60
+	_, err := e.startUpdate(v2, "sfx")
+	require.NoError(t, err)
+	e.waitFor(key, 0, "replacing", func(s workflows.InstanceStatus) bool {
+		return s.Replacing != nil && s.Active != nil && s.Active.Status == workflows.StatusStarting
+	})
+
+	require.NoError(t, e.fake.Exit(old, 3, false))
+	st := e.waitFor(key, 0, "kept task ended", func(s workflows.InstanceStatus) bool { return s.Replacing == nil })
+	ended := st.Inactive[len(st.Inactive)-1]
+	require.Equal(t, old, ended.TaskID)
+	assert.Equal(t, workflows.StatusFailed, ended.Status)
+	assert.Contains(t, ended.TaskEvents[len(ended.TaskEvents)-1].Message, "Exited with status 3 while its successor was starting")
+	assert.Equal(t, 1, st.FailureCount, "the kept task's failure is counted")
+	assert.Equal(t, 1, ended.FailureCount)
+	assert.Equal(t, workflows.StatusStarting, st.Active.Status, "the successor goes on")
+
+	e.badMu.Lock()
+	delete(e.bad, "2/0")
+	e.badMu.Unlock()
+	info := e.waitUpdate(key, "sfx")
+	require.Equal(t, workflows.UpdateRolledForward, info.Status)
+	st = e.waitFor(key, 0, "successor RUNNING", func(s workflows.InstanceStatus) bool {
+		return s.Active != nil && s.Active.Status == workflows.StatusRunning
+	})
+	assert.Equal(t, "serve 2/0", e.activeCmdline(key, 0))
+	assert.Equal(t, old, st.Inactive[len(st.Inactive)-1].TaskID, "nothing else ended")
+	assert.Empty(t, e.fake.Stops(old), "a task that exited by itself is not stopped")
+	e.replay(workflows.InstanceWorkflowID(key, 0), "instance-start-first-kept-exits")
+}
+
 // TestUpdateHistoryCost guards what an update costs in history: a batch's
 // requests and records go out in one local activity, so the update's own
 // history grows by about one event per instance (its reply), and an
