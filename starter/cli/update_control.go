@@ -26,21 +26,11 @@ func newUpdateControlCommand(a *app, op, short string) *cobra.Command {
 }
 
 func runUpdateControl(ctx context.Context, a *app, op, keyArg string) error {
-	key, err := jobkey.Parse(keyArg)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	tc, err := a.dial(ctx)
+	tc, k, id, err := a.activeUpdate(ctx, keyArg)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	k := key.String()
-	view, err := tc.queryJob(ctx, k)
-	if err != nil {
-		return err
-	}
-	id := view.Updating
 	if id == "" {
 		return errNoActiveUpdate()
 	}
@@ -51,4 +41,25 @@ func runUpdateControl(ctx context.Context, a *app, op, keyArg string) error {
 	fmt.Fprintf(a.out, "Update %s of %s: %s\n", id, k, status)
 	a.printWebUI(tc.st, workflows.UpdateWorkflowID(k, id), false)
 	return nil
+}
+
+// activeUpdate parses a job key, connects to Temporal and asks the job for
+// its active update: the connection (the caller closes it), the job key and
+// the update's id, "" when the job has none.
+func (a *app) activeUpdate(ctx context.Context, keyArg string) (*temporalConn, string, string, error) {
+	key, err := jobkey.Parse(keyArg)
+	if err != nil {
+		return nil, "", "", withCode(ExitInvalidParameter, err)
+	}
+	tc, err := a.dial(ctx)
+	if err != nil {
+		return nil, "", "", err
+	}
+	k := key.String()
+	view, err := tc.queryJob(ctx, k)
+	if err != nil {
+		tc.Close()
+		return nil, "", "", err
+	}
+	return tc, k, view.Updating, nil
 }

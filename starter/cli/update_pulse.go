@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -28,21 +27,11 @@ func newUpdatePulseCommand(a *app) *cobra.Command {
 }
 
 func runUpdatePulse(ctx context.Context, a *app, keyArg string) error {
-	key, err := jobkey.Parse(keyArg)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	tc, err := a.dial(ctx)
+	tc, k, id, err := a.activeUpdate(ctx, keyArg)
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	k := key.String()
-	view, err := tc.queryJob(ctx, k)
-	if err != nil {
-		return err
-	}
-	id := view.Updating
 	if id == "" {
 		fmt.Fprintf(a.out, "Pulse: %s (no active update of %s)\n", pulseFinished, k)
 		return nil
