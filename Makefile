@@ -25,9 +25,13 @@ images: build
 	BIN=$(BIN) images/build.sh
 
 ## test: every test, with the race detector, against real Docker and a real Temporal dev server
+# The container suites (e2e, faults) run one after the other, after the rest:
+# side by side they overload Docker on 2 CPUs.
 test: build images
 	BOREALIS_TEMPORAL_CLI=$$(scripts/temporal-cli.sh) BOREALIS_BIN=$(BIN) \
-		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v -e '/e2e$$' -e '/faults$$')
+	BOREALIS_TEMPORAL_CLI=$$(scripts/temporal-cli.sh) BOREALIS_BIN=$(BIN) \
+		$(GO) test -race -count=1 -p 1 -timeout $(TEST_TIMEOUT) ./e2e/ ./faults/
 	$(MAKE) fuzz
 
 ## faults: the fault-injection suite's long version (make test runs the short one), then each config fuzz target for FAULTS_FUZZTIME

@@ -29,8 +29,10 @@ func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
 
-// parallel is how many tests run at once without -parallel.
-const parallel = 12
+// parallel is how many tests run at once without -parallel: on 2 CPUs,
+// more than 4 suites of containers, workers and health checks at once make
+// Docker take tens of seconds per container start and the tests time out.
+const parallel = 4
 
 // portBase is where the clusters' host port ranges start (cluster n has
 // portBase + 120n onwards), below the default range (31000-32000, make

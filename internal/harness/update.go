@@ -18,11 +18,13 @@ import (
 // UpdateTimeout bounds one update of these tests end to end.
 const UpdateTimeout = 3 * time.Minute
 
-// Health checks of the demo jobs: a check every half second after 2 s of
-// grace (m = 4), healthy at the first success, so a healthy task is RUNNING
-// within a second or so of listening and an unhealthy one FAILS after 5
-// checks (n = 4 + 0 + 1), 2.5 s.
-const DemoHealth = `    health_check_config: {initial_interval_secs: 2, interval_secs: 0.5, min_consecutive_successes: 1}
+// Health checks of the demo jobs: a check every half second after 4 s of
+// grace (m = 8), healthy at the first success, so a healthy task is RUNNING
+// within half a second of listening and an unhealthy one FAILS after 9
+// checks (n = 8 + 0 + 1), 4.5 s. The grace is for a loaded 2-CPU machine
+// running the suites side by side, where a container can take seconds from
+// running to listening.
+const DemoHealth = `    health_check_config: {initial_interval_secs: 4, interval_secs: 0.5, min_consecutive_successes: 1}
 `
 
 // Demo describes a service of the demo image (borealis/demo:latest) with an
