@@ -397,7 +397,8 @@ func TestFlappingThrottle(t *testing.T) {
 	})
 
 	// Every task left a sandbox; a worker with a short sandbox_retention
-	// removes all but the one whose container killall kept for its logs.
+	// removes all but the one whose container killall kept for its logs (none
+	// when killall met a task THROTTLED, without a container).
 	sandboxes := filepath.Join(cl.DataDir, "sandboxes")
 	if n := len(dirNames(t, sandboxes)); n < 5 {
 		t.Fatalf("want a sandbox per task (5 or more), got %d", n)
@@ -412,7 +413,7 @@ func TestFlappingThrottle(t *testing.T) {
 		}
 		sort.Strings(want)
 		got := dirNames(t, sandboxes)
-		return len(want) == 1 && fmt.Sprint(got) == fmt.Sprint(want), fmt.Sprintf("sandboxes %v, containers of tasks %v", got, want)
+		return len(want) <= 1 && fmt.Sprint(got) == fmt.Sprint(want), fmt.Sprintf("sandboxes %v, containers of tasks %v", got, want)
 	})
 }
 
