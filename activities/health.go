@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,7 +65,7 @@ func HealthCheckFor(job config.Job, host string, ports map[string]int, sandbox s
 
 // WatchHealth checks a task until its health status reaches in.Until
 // (RUNNING: return at RUNNING or FAILED; FAILED: return at FAILED), or the
-// activity is cancelled (it returns the context's error).
+// activity is cancelled (it returns a CanceledError carrying the progress).
 //
 // The first check runs at once, or an interval after the last one when it
 // resumes; then one every interval_secs. The count resumes from the
@@ -180,11 +181,11 @@ func (w *watcher) run(ctx context.Context) (WatchHealthResult, error) {
 	defer beat.Stop()
 	for {
 		if err := w.sleepUntil(ctx, next, beat.C); err != nil {
-			return w.result(), err
+			return w.cancelled(err)
 		}
 		r := health.Measure(ctx, w.checker)
 		if ctx.Err() != nil {
-			return w.result(), ctx.Err() // an abandoned check is not counted
+			return w.cancelled(ctx.Err()) // an abandoned check is not counted
 		}
 		w.progress.History.Add(r)
 		count(ctx, metrics.HealthChecks, "result", checkResult(r))
@@ -203,6 +204,16 @@ func (w *watcher) run(ctx context.Context) (WatchHealthResult, error) {
 		}
 		next = r.Time.Add(w.interval)
 	}
+}
+
+// cancelled ends a cancelled watch: it hands the progress back in the
+// cancellation's details, so a workflow that waits for the cancellation
+// (to continue as new mid-task) carries the count on.
+func (w *watcher) cancelled(err error) (WatchHealthResult, error) {
+	if errors.Is(err, context.Canceled) {
+		return w.result(), temporal.NewCanceledError(w.result().Progress)
+	}
+	return w.result(), err
 }
 
 // checkResult is the result tag of a health check's metric.

@@ -357,7 +357,7 @@ func auroraPredeclared() starlark.StringDict {
 		"TB":             starlark.MakeInt64(TB),
 	}
 	for t, name := range auroraName {
-		if t == reflect.TypeFor[UpdateStrategy]() {
+		if t == reflect.TypeFor[UpdateStrategy]() || t == reflect.TypeFor[SlaPolicy]() {
 			continue // a choice without an Aurora constructor
 		}
 		d[name] = constructor(t)

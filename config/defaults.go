@@ -47,6 +47,12 @@ func DefaultUpdateConfig() UpdateConfig {
 	}
 }
 
+// DefaultCoordinatorSlaPolicy is CoordinatorSlaPolicy(): status_key 'drain',
+// coordinator_url left empty (it is required).
+func DefaultCoordinatorSlaPolicy() CoordinatorSlaPolicy {
+	return CoordinatorSlaPolicy{StatusKey: "drain"}
+}
+
 // DefaultHTTPLifecycleConfig is HttpLifecycleConfig().
 func DefaultHTTPLifecycleConfig() HTTPLifecycleConfig {
 	return HTTPLifecycleConfig{

@@ -71,6 +71,19 @@ func TestExamples(t *testing.T) {
 			assert.Equal(t, 60, *j.UpdateConfig.PulseIntervalSecs)
 			assert.Contains(t, j.Task.Processes[0].Cmdline, "-version 1")
 		},
+		"web_sla.aurora": func(t *testing.T, j *Job) {
+			assert.True(t, j.Service)
+			assert.True(t, j.Production)
+			assert.Equal(t, 4, j.Instances)
+			assert.Equal(t, &SlaPolicy{Count: &CountSlaPolicy{Count: 2, DurationSecs: 3}}, j.SlaPolicy)
+			u := j.UpdateConfig
+			assert.True(t, u.SlaAware)
+			assert.Equal(t, 2, u.BatchSize)
+			assert.Nil(t, u.UpdateStrategy)
+			assert.Equal(t, UpdateStrategy{Queue: &QueueUpdateStrategy{BatchSize: 2}}, u.EffectiveStrategy())
+			assert.Equal(t, HealthCheckerHTTP, j.HealthChecker())
+			assert.Contains(t, j.Task.Processes[0].Cmdline, "-version 1")
+		},
 		"autopause_update.aurora": func(t *testing.T, j *Job) {
 			assert.True(t, j.Service)
 			s := j.UpdateConfig.EffectiveStrategy()
@@ -125,7 +138,7 @@ func checkHelloWorld(t *testing.T, j *Job) {
 // --bind version=2` does: only batch_update_rollback's instance 3 is made
 // unhealthy, in a shell conditional filled at launch.
 func TestUpdateExamplesVersion2(t *testing.T) {
-	for _, name := range []string{"batch_update_rollback.aurora", "pulsed_update.aurora", "autopause_update.aurora"} {
+	for _, name := range []string{"batch_update_rollback.aurora", "pulsed_update.aurora", "autopause_update.aurora", "web_sla.aurora"} {
 		v1, err := Load(filepath.Join(examplesDir, name), LoadOptions{})
 		require.NoError(t, err, name)
 		v2, err := Load(filepath.Join(examplesDir, name), LoadOptions{Binds: map[string]string{"version": "2"}})

@@ -85,9 +85,10 @@ jobs = [Service(
   health_check_config=HealthCheckConfig(
     health_checker=HealthCheckerConfig(shell=ShellHealthChecker(shell_command='true')),
     interval_secs=5, initial_interval_secs=10, max_consecutive_failures=2),
-  update_config=UpdateConfig(batch_size=2, watch_secs=0, max_total_failures=1,
+  update_config=UpdateConfig(watch_secs=0, max_total_failures=1,
     update_strategy=VariableBatchUpdateStrategy(batch_sizes=[1, 2], autopause_after_batch=True),
-    pulse_interval_secs=60, update_order='start_first'),
+    pulse_interval_secs=60, update_order='start_first', sla_aware=True),
+  sla_policy=CountSlaPolicy(count=2, duration_secs=30),
   announce=Announcer(primary_port='http'),
   metadata=[Metadata(key='team', value='infra')],
   constraints={'host': 'limit:1'},
@@ -119,12 +120,13 @@ jobs:
       initial_interval_secs: 10
       max_consecutive_failures: 2
     update_config:
-      batch_size: 2
       watch_secs: 0
       max_total_failures: 1
       update_strategy: {variable_batch: {batch_sizes: [1, 2], autopause_after_batch: true}}
       pulse_interval_secs: 60
       update_order: start_first
+      sla_aware: true
+    sla_policy: {count: {count: 2, duration_secs: 30}}
     announce: {primary_port: http}
     metadata: [{key: team, value: infra}]
     constraints: {host: "limit:1"}
@@ -147,9 +149,10 @@ jobs:
   "container": {"docker": {"image": "borealis/demo:latest", "parameters": [{"name": "env", "value": "A=1"}]}},
   "health_check_config": {"health_checker": {"shell": {"shell_command": "true"}},
     "interval_secs": 5, "initial_interval_secs": 10, "max_consecutive_failures": 2},
-  "update_config": {"batch_size": 2, "watch_secs": 0, "max_total_failures": 1,
+  "update_config": {"watch_secs": 0, "max_total_failures": 1,
     "update_strategy": {"variable_batch": {"batch_sizes": [1, 2], "autopause_after_batch": true}},
-    "pulse_interval_secs": 60, "update_order": "start_first"},
+    "pulse_interval_secs": 60, "update_order": "start_first", "sla_aware": true},
+  "sla_policy": {"count": {"count": 2, "duration_secs": 30}},
   "announce": {"primary_port": "http"},
   "metadata": [{"key": "team", "value": "infra"}],
   "constraints": {"host": "limit:1"},
@@ -167,6 +170,8 @@ jobs:
 	assert.Equal(t, "serve --port {{thermos.ports[http]}} --env test", j.Task.Processes[1].Cmdline)
 	assert.Equal(t, HealthCheckerShell, j.HealthChecker())
 	assert.Equal(t, intPtr(60), j.UpdateConfig.PulseIntervalSecs)
+	assert.True(t, j.UpdateConfig.SlaAware)
+	assert.Equal(t, &SlaPolicy{Count: &CountSlaPolicy{Count: 2, DurationSecs: 30}}, j.SlaPolicy)
 }
 
 func TestAuroraLanguage(t *testing.T) {

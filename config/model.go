@@ -110,6 +110,58 @@ type UpdateConfig struct {
 	UpdateStrategy         *UpdateStrategy `json:"update_strategy,omitempty"`
 	HealthyDeadlineSecs    *int            `json:"healthy_deadline_secs,omitempty"`
 	UpdateOrder            string          `json:"update_order"`
+	// SlaAware makes the update SLA-aware (Aurora 0.21): an update stops an
+	// instance only when the job keeps its SLA without it, as the job's
+	// SlaPolicy says (docs/semantics: see docs/concepts.md SLA section). It
+	// needs an SlaPolicy. omitempty keeps recorded workflow histories
+	// decoding as before.
+	SlaAware bool `json:"sla_aware,omitempty"`
+}
+
+// CountSlaPolicy is an SLA of a number of instances: at least Count of the
+// job's active instances must have been RUNNING for DurationSecs. Used by
+// SLA-aware updates: an update stops an instance only when the job keeps its
+// SLA without it (docs/semantics: see docs/concepts.md SLA section).
+type CountSlaPolicy struct {
+	// Count is the number of instances that must stay RUNNING.
+	Count int `json:"count"`
+	// DurationSecs is how long an instance must have been RUNNING to count.
+	DurationSecs int `json:"duration_secs"`
+}
+
+// PercentageSlaPolicy is an SLA of a share of instances: at least Percentage
+// percent of the job's active instances must have been RUNNING for
+// DurationSecs. Used by SLA-aware updates: an update stops an instance only
+// when the job keeps its SLA without it (docs/semantics: see
+// docs/concepts.md SLA section).
+type PercentageSlaPolicy struct {
+	// Percentage is the share of active instances that must stay RUNNING.
+	Percentage float64 `json:"percentage"`
+	// DurationSecs is how long an instance must have been RUNNING to count.
+	DurationSecs int `json:"duration_secs"`
+}
+
+// CoordinatorSlaPolicy hands the SLA decision to an external coordinator:
+// before an instance is stopped, CoordinatorURL is asked and its JSON answer's
+// StatusKey field (a boolean) says whether it may go. Used by SLA-aware
+// updates: an update stops an instance only when the job keeps its SLA
+// without it (docs/semantics: see docs/concepts.md SLA section).
+type CoordinatorSlaPolicy struct {
+	// CoordinatorURL is the http or https address of the coordinator.
+	CoordinatorURL string `json:"coordinator_url"`
+	// StatusKey names the field of the coordinator's answer that allows the
+	// stop; "drain" by default.
+	StatusKey string `json:"status_key"`
+}
+
+// SlaPolicy is a job's SLA, a choice: exactly one field is set (Aurora's
+// sla_policy, 0.21). SLA-aware updates: an update stops an instance only when
+// the job keeps its SLA without it (docs/semantics: see docs/concepts.md SLA
+// section).
+type SlaPolicy struct {
+	Count       *CountSlaPolicy       `json:"count,omitempty"`
+	Percentage  *PercentageSlaPolicy  `json:"percentage,omitempty"`
+	Coordinator *CoordinatorSlaPolicy `json:"coordinator,omitempty"`
 }
 
 // Docker names the image a task's container runs.
@@ -179,4 +231,9 @@ type Job struct {
 	Lifecycle         LifecycleConfig   `json:"lifecycle"`
 	TaskLinks         map[string]string `json:"task_links,omitempty"`
 	EnableHooks       bool              `json:"enable_hooks"`
+	// SlaPolicy is the job's SLA, used by SLA-aware updates
+	// (UpdateConfig.SlaAware): an update stops an instance only when the job
+	// keeps its SLA without it (docs/semantics: see docs/concepts.md SLA
+	// section). nil: no SLA.
+	SlaPolicy *SlaPolicy `json:"sla_policy,omitempty"`
 }

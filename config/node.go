@@ -104,6 +104,10 @@ var auroraName = map[reflect.Type]string{
 	reflect.TypeFor[LifecycleConfig]():             "LifecycleConfig",
 	reflect.TypeFor[HTTPLifecycleConfig]():         "HttpLifecycleConfig",
 	reflect.TypeFor[Metadata]():                    "Metadata",
+	reflect.TypeFor[SlaPolicy]():                   "SlaPolicy",
+	reflect.TypeFor[CountSlaPolicy]():              "CountSlaPolicy",
+	reflect.TypeFor[PercentageSlaPolicy]():         "PercentageSlaPolicy",
+	reflect.TypeFor[CoordinatorSlaPolicy]():        "CoordinatorSlaPolicy",
 }
 
 // choiceTypes are Aurora choices: structs of optional pointers of which
@@ -115,6 +119,7 @@ var choiceTypes = map[reflect.Type]bool{
 	reflect.TypeFor[UpdateStrategy]():      true,
 	reflect.TypeFor[Container]():           true,
 	reflect.TypeFor[LifecycleConfig]():     true,
+	reflect.TypeFor[SlaPolicy]():           true,
 }
 
 // defaults gives the value a struct starts from before its fields are read.
@@ -130,6 +135,8 @@ var defaults = map[reflect.Type]func() any{
 	// Aurora's strategies default batch_size to 1.
 	reflect.TypeFor[QueueUpdateStrategy](): func() any { return QueueUpdateStrategy{BatchSize: 1} },
 	reflect.TypeFor[BatchUpdateStrategy](): func() any { return BatchUpdateStrategy{BatchSize: 1} },
+	// Aurora's CoordinatorSlaPolicy defaults status_key to 'drain'.
+	reflect.TypeFor[CoordinatorSlaPolicy](): func() any { return DefaultCoordinatorSlaPolicy() },
 }
 
 // defaultValue is the value a struct of type t starts from.

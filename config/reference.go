@@ -67,6 +67,10 @@ var referenceObjects = []reflect.Type{
 	reflect.TypeFor[LifecycleConfig](),
 	reflect.TypeFor[HTTPLifecycleConfig](),
 	reflect.TypeFor[Metadata](),
+	reflect.TypeFor[SlaPolicy](),
+	reflect.TypeFor[CountSlaPolicy](),
+	reflect.TypeFor[PercentageSlaPolicy](),
+	reflect.TypeFor[CoordinatorSlaPolicy](),
 }
 
 // objectSummaries describes each object, by Aurora name.
@@ -119,6 +123,22 @@ var objectSummaries = map[string]string{
 		"to `shutdown_wait_secs`; then SIGTERM and, after the task's `finalization_wait`, SIGKILL. A task that exits " +
 		"earlier skips the rest; an endpoint that does not answer 2xx moves on at once.",
 	"Metadata": "A free key/value pair kept with the job.",
+	"SlaPolicy": "A job's SLA (Aurora 0.21), a choice: set exactly one field. In YAML/JSON " +
+		"`sla_policy: {count: {count: 2, duration_secs: 60}}`; in an Aurora file the policy object itself " +
+		"(`sla_policy = CountSlaPolicy(count = 2, duration_secs = 60)`). There is no `SlaPolicy(...)` constructor. " +
+		"It is used by SLA-aware updates (`UpdateConfig(sla_aware = True)`): an update stops an instance only when " +
+		"the job keeps its SLA without it, and otherwise asks again later. The worker skips count and percentage " +
+		"checks for jobs with fewer active instances than its `sla.min_instances` setting (default 20, Aurora's " +
+		"`-min_required_instances_for_sla_check`) and, unless `sla.non_production` is set, for non-production jobs.",
+	"CountSlaPolicy": "At least `count` of the job's active instances must have been RUNNING for `duration_secs`, " +
+		"not counting the instance about to be stopped. As in Aurora, `count` must leave room for one instance " +
+		"to be down: 1 ≤ count < instances.",
+	"PercentageSlaPolicy": "At least `percentage` percent of the job's active instances must have been RUNNING for " +
+		"`duration_secs`, not counting the instance about to be stopped. As in Aurora, the percentage must leave " +
+		"room for one instance to be down: at most (instances - 1) / instances × 100.",
+	"CoordinatorSlaPolicy": "An external coordinator decides: before an instance is stopped, `coordinator_url` is " +
+		"sent a POST about the task, and the boolean field `status_key` of its JSON answer says whether the " +
+		"instance may go. A failed request or a false answer means not yet.",
 }
 
 // fieldDoc is a field's entry in the description table.
@@ -156,6 +176,8 @@ var fieldDocs = map[string]fieldDoc{
 	"Job.lifecycle":           {meaning: "How a task with a `health` port is asked to shut down before it is signalled (LifecycleConfig)."},
 	"Job.task_links":          {meaning: "Aurora's task links (name: URL template). Accepted; not acted on."},
 	"Job.enable_hooks":        {meaning: "Aurora's client hooks. Accepted; not acted on."},
+	"Job.sla_policy": {meaning: "The job's SLA (SlaPolicy): CountSlaPolicy, PercentageSlaPolicy or CoordinatorSlaPolicy; " +
+		"used by updates with `sla_aware = True`."},
 
 	// Task
 	"Task.name":        {meaning: "Task name; letters, digits, `_`, `-` and `.`.", derived: "the first process's name"},
@@ -213,7 +235,8 @@ var fieldDocs = map[string]fieldDoc{
 		"`{{mesos.instance}}` and `{{thermos.task_id}}` filled in; exit 0 is healthy.", required: true},
 
 	// UpdateConfig
-	"UpdateConfig.batch_size": {meaning: "Instances updated at once (the Queue strategy), when `update_strategy` is unset; > 0."},
+	"UpdateConfig.batch_size": {meaning: "Instances updated at once (the Queue strategy), when `update_strategy` is unset; > 0. " +
+		"With `update_strategy` it must stay 1: as Aurora's client, Borealis refuses both (set the size in the strategy)."},
 	"UpdateConfig.watch_secs": {meaning: "Seconds a new task must stay RUNNING to count as updated; ≥ 0. " +
 		"0 is fine with health checks: RUNNING already means healthy."},
 	"UpdateConfig.max_per_shard_failures": {meaning: "Failures of one instance tolerated (it is tried again) before the instance fails."},
@@ -230,6 +253,9 @@ var fieldDocs = map[string]fieldDoc{
 		"container started fails that attempt of its instance; unset = wait as long as it takes (as Aurora); > 0."},
 	"UpdateConfig.update_order": {meaning: "Borealis's own: `stop_first` stops the old task before starting the new one. " +
 		"`start_first` starts the new task (on new ports) and stops the old one once the new one is RUNNING; for that moment the instance has two tasks."},
+
+	"UpdateConfig.sla_aware": {meaning: "An SLA-aware update: an instance is stopped only when the job keeps its " +
+		"`sla_policy` without it; until then the update waits and asks again. Needs `sla_policy`."},
 
 	// UpdateStrategy
 	"UpdateStrategy.queue":          {meaning: "QueueUpdateStrategy."},
@@ -269,6 +295,22 @@ var fieldDocs = map[string]fieldDoc{
 	// Metadata
 	"Metadata.key":   {meaning: "Key.", required: true},
 	"Metadata.value": {meaning: "Value."},
+
+	// SlaPolicy and its kinds
+	"SlaPolicy.count":       {meaning: "CountSlaPolicy."},
+	"SlaPolicy.percentage":  {meaning: "PercentageSlaPolicy."},
+	"SlaPolicy.coordinator": {meaning: "CoordinatorSlaPolicy."},
+	"CountSlaPolicy.count": {meaning: "Active instances that must stay RUNNING (for `duration_secs`) while one is " +
+		"stopped; ≥ 1 and < instances.", required: true},
+	"CountSlaPolicy.duration_secs": {meaning: "Seconds an instance must have been RUNNING to count; ≥ 0 " +
+		"(Aurora requires the field; Borealis reads it as 0 when left out)."},
+	"PercentageSlaPolicy.percentage": {meaning: "Percentage of active instances that must stay RUNNING (for " +
+		"`duration_secs`) while one is stopped; > 0 and at most (instances - 1) / instances × 100.", required: true},
+	"PercentageSlaPolicy.duration_secs": {meaning: "Seconds an instance must have been RUNNING to count; ≥ 0 " +
+		"(Aurora requires the field; Borealis reads it as 0 when left out)."},
+	"CoordinatorSlaPolicy.coordinator_url": {meaning: "The coordinator's `http://` or `https://` address.", required: true},
+	"CoordinatorSlaPolicy.status_key": {meaning: "Field of the coordinator's JSON answer that allows the stop when " +
+		"`true`; not empty."},
 }
 
 // Reference documents every configuration object, in a stable order.

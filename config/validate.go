@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"sort"
 
 	"regexp"
@@ -95,6 +96,13 @@ func validateJob(errs *Errors, path string, j *Job) {
 	}
 	validateHealthCheck(c.at("health_check_config"), j.HealthCheckConfig)
 	validateUpdate(c.at("update_config"), j.UpdateConfig, j.Instances)
+	if j.UpdateConfig.SlaAware && j.SlaPolicy == nil {
+		// Aurora's scheduler refuses such an update with these words.
+		c.at("update_config").at("sla_aware").add("%s", errSlaAwareWithoutPolicy)
+	}
+	if j.SlaPolicy != nil {
+		validateSlaPolicy(c.at("sla_policy"), j.SlaPolicy, j.Instances)
+	}
 	if j.Container != nil {
 		validateContainer(c.at("container"), j.Container)
 	}
@@ -298,6 +306,12 @@ func validateUpdate(c checker, u UpdateConfig, instances int) {
 		if u.WaitForBatchCompletion {
 			sc.add("set either update_strategy or wait_for_batch_completion, not both")
 		}
+		if u.BatchSize > 1 {
+			// Aurora's client refuses it too: "Ambiguous update configuration.
+			// Cannot combine update strategy with batch size."
+			c.add("batch_size and update_strategy are both set; set the batch size inside update_strategy " +
+				"and leave batch_size at 1 (Aurora cannot combine update strategy with batch size)")
+		}
 		n := 0
 		if s.Queue != nil {
 			n++
@@ -332,5 +346,52 @@ func validateContainer(c checker, ct *Container) {
 	dc.at("image").required(ct.Docker.Image)
 	for i, p := range ct.Docker.Parameters {
 		dc.at("parameters").idx(i).at("name").required(p.Name)
+	}
+}
+
+// errSlaAwareWithoutPolicy is Aurora's scheduler's answer to an SLA-aware
+// update of a job without an SLA policy.
+const errSlaAwareWithoutPolicy = "slaAware is true, but no task slaPolicy is specified."
+
+// validateSlaPolicy checks an SLA policy as Aurora's scheduler does: a count
+// or percentage SLA must let at least one of the job's instances be down
+// (Aurora refuses one that "will not allow any instances to be killed").
+func validateSlaPolicy(c checker, p *SlaPolicy, instances int) {
+	n := 0
+	if cp := p.Count; cp != nil {
+		n++
+		cc := c.at("count")
+		if cp.Count < 1 {
+			cc.at("count").min(cp.Count, 1)
+		} else if instances >= 1 && cp.Count >= instances {
+			cc.at("count").add("must be < instances (%d) so that an instance may be down, got %d", instances, cp.Count)
+		}
+		cc.at("duration_secs").min(cp.DurationSecs, 0)
+	}
+	if pp := p.Percentage; pp != nil {
+		n++
+		pc := c.at("percentage")
+		switch pct := pp.Percentage; {
+		case !(pct > 0 && pct < 100):
+			pc.at("percentage").add("must be > 0 and < 100, got %v", pct)
+		case instances >= 1 && float64(instances)-float64(instances)*pct/100 < 1-1e-9: // 1e-9: float rounding
+			pc.at("percentage").add("must be at most %v with %d instances so that an instance may be down, got %v",
+				float64(instances-1)/float64(instances)*100, instances, pct)
+		}
+		pc.at("duration_secs").min(pp.DurationSecs, 0)
+	}
+	if cp := p.Coordinator; cp != nil {
+		n++
+		cc := c.at("coordinator")
+		if cc.at("coordinator_url").required(cp.CoordinatorURL) {
+			u, err := url.Parse(strings.TrimSpace(cp.CoordinatorURL))
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				cc.at("coordinator_url").add("%q must be an http or https URL", cp.CoordinatorURL)
+			}
+		}
+		cc.at("status_key").required(cp.StatusKey)
+	}
+	if n != 1 {
+		c.add("set exactly one of count, percentage and coordinator")
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/borealis-dev/borealis/connect"
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/metrics"
+	"github.com/borealis-dev/borealis/sla"
 	"github.com/borealis-dev/borealis/worker/registry"
 )
 
@@ -91,7 +92,8 @@ func run(args []string) error {
 	defer tc.Close()
 
 	w := worker.New(tc, st.Temporal.TaskQueue, registry.WorkerOptions())
-	registry.Register(w, &activities.Activities{Runtime: docker, Logger: logger}, tc)
+	registry.Register(w, &activities.Activities{Runtime: docker, Logger: logger}, tc,
+		registry.WithSLA(sla.Settings{CheckInterval: st.SLA.CheckInterval, MinInstances: st.SLA.MinInstances, NonProduction: st.SLA.NonProduction}))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -6,9 +6,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/borealis-dev/borealis/activities"
@@ -67,10 +69,20 @@ type InstanceState struct {
 const (
 	keepInactive = 10
 	keepSeen     = 200
-	// historyLimit is the history length (events) past which a run
+	// defaultHistoryLimit is the history length (events) past which a run
 	// continues as new, at the next task or while a task runs.
-	historyLimit = 1000
+	defaultHistoryLimit = 1000
 )
+
+// historyLimit is defaultHistoryLimit; tests lower it to make a run
+// continue as new at a moment they choose.
+var historyLimit atomic.Int64
+
+func init() { historyLimit.Store(defaultHistoryLimit) }
+
+// historyFullAt reports whether a run whose history has n events is long
+// enough to continue as new.
+func historyFullAt(n int) bool { return int64(n) > historyLimit.Load() }
 
 // InstanceWorkflow runs one instance of a job: one task (container) at a
 // time through Aurora's task states, restarting per SPEC §4, until killed
@@ -450,7 +462,7 @@ const (
 // runs of one workflow id (a second on the dev server), so it is done only
 // every few hundred events, not after every task.
 func (w *instance) historyFull(ctx workflow.Context) bool {
-	return workflow.GetInfo(ctx).GetCurrentHistoryLength() > historyLimit
+	return historyFullAt(workflow.GetInfo(ctx).GetCurrentHistoryLength())
 }
 
 // watchTask follows the active task until it ends or the run's history is
@@ -486,7 +498,12 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 	}
 
 	check := activities.HealthCheckFor(w.in.Job, t.Host, t.AssignedPorts, t.Sandbox, w.in.Instance, t.TaskID)
-	healthCtx, cancelHealth := workflow.WithCancel(w.with(taskCtx, longActivity, "health checks of task "+t.TaskID))
+	healthOpts := longActivity
+	carry := check.Kind != activities.CheckNone && w.carriesHealth(ctx)
+	// A run that continues as new mid-task waits for the cancelled health
+	// watch to hand back its count (see carriesHealth).
+	healthOpts.WaitForCancellation = carry
+	healthCtx, cancelHealth := workflow.WithCancel(w.with(taskCtx, healthOpts, "health checks of task "+t.TaskID))
 	defer cancelHealth()
 	until := health.StatusRunning
 	if t.Status == StatusRunning {
@@ -680,9 +697,47 @@ func (w *instance) watchTask(ctx workflow.Context) error {
 		}
 
 		if stopping == stopNone && w.historyFull(ctx) {
+			if carry && healthF != nil {
+				cancelHealth()
+				w.keepHealth(ctx, t, healthF)
+			}
 			cancelTask()
 			return nil
 		}
+	}
+}
+
+// carryHealthVersionID gates carrying a task's health count across
+// continue-as-new (workflow versioning: runs from before it start the count
+// again in the new run).
+const carryHealthVersionID = "carry-health-count"
+
+// carriesHealth reports whether this run carries the health count of a
+// task it hands to the next run: the cancelled WatchHealth is waited for,
+// and its progress kept in the task, so the next run's watch resumes it
+// (attempts, consecutive failures and successes) instead of starting again.
+func (w *instance) carriesHealth(ctx workflow.Context) bool {
+	return workflow.GetVersion(ctx, carryHealthVersionID, workflow.DefaultVersion, 1) >= 1
+}
+
+// keepHealth waits for the cancelled health watch f and keeps the progress
+// it hands back (or its verdict, when it reached one first) in t.
+func (w *instance) keepHealth(ctx workflow.Context, t *TaskInfo, f workflow.Future) {
+	var r activities.WatchHealthResult
+	err := f.Get(ctx, &r)
+	var canceled *temporal.CanceledError
+	switch {
+	case err == nil:
+		// It reached RUNNING or FAILED just now: the next run's watch
+		// starts from that verdict and reports it at once.
+		t.Health = &r.Progress
+	case errors.As(err, &canceled) && canceled.HasDetails():
+		var p activities.HealthProgress
+		if canceled.Details(&p) == nil {
+			t.Health = &p
+		}
+	default:
+		w.logger.Warn("health watch ended without its count", "task", t.TaskID, "error", err)
 	}
 }
 

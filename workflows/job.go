@@ -199,7 +199,7 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 		j.st.Started = true
 	}
 	err := workflow.Await(ctx, func() bool {
-		return j.ended || workflow.GetInfo(ctx).GetCurrentHistoryLength() > historyLimit
+		return j.ended || historyFullAt(workflow.GetInfo(ctx).GetCurrentHistoryLength())
 	})
 	if err != nil {
 		return j.view(), err

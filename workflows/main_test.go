@@ -61,6 +61,12 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t)
+}
+
+// newEnvWith is newEnv with the worker's registry options (SLA settings).
+func newEnvWith(t *testing.T, opts ...registry.Option) *env {
+	t.Helper()
 	n := testSeq.Add(1)
 	e := &env{
 		t:       t,
@@ -74,7 +80,7 @@ func newEnv(t *testing.T) *env {
 	}
 	e.fake.ExecFunc = e.checkHealth
 	w := worker.New(e.c, e.queue, registry.WorkerOptions())
-	registry.Register(w, &activities.Activities{Runtime: e.fake, HeartbeatInterval: 200 * time.Millisecond}, e.c)
+	registry.Register(w, &activities.Activities{Runtime: e.fake, HeartbeatInterval: 200 * time.Millisecond}, e.c, opts...)
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	return e

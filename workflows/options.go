@@ -49,3 +49,13 @@ var (
 		RetryPolicy:      retryForever,
 	}
 )
+
+// activityOptions are options for an activity that must finish within
+// startToClose and heartbeats within heartbeat, retried until it succeeds.
+func activityOptions(startToClose, heartbeat time.Duration) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		StartToCloseTimeout: startToClose,
+		HeartbeatTimeout:    heartbeat,
+		RetryPolicy:         retryForever,
+	}
+}

@@ -122,6 +122,8 @@ type pace struct {
 	Queue     bool
 	Sizes     []int
 	Autopause bool
+	// Variable is set for VariableBatch, whose rollback mirrors its groups.
+	Variable bool
 }
 
 func paceOf(u config.UpdateConfig) pace {
@@ -130,7 +132,7 @@ func paceOf(u config.UpdateConfig) pace {
 	case s.Batch != nil:
 		return pace{Sizes: []int{s.Batch.BatchSize}, Autopause: s.Batch.AutopauseAfterBatch}
 	case s.VariableBatch != nil:
-		return pace{Sizes: s.VariableBatch.BatchSizes, Autopause: s.VariableBatch.AutopauseAfterBatch}
+		return pace{Sizes: s.VariableBatch.BatchSizes, Autopause: s.VariableBatch.AutopauseAfterBatch, Variable: true}
 	case s.Queue != nil:
 		return pace{Queue: true, Sizes: []int{s.Queue.BatchSize}}
 	}

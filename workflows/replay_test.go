@@ -27,14 +27,20 @@ const historiesDir = "testdata/histories"
 
 // recording is one recorded run. The workflow id matters: workflows use it
 // (as the reply address of their requests), so a replay must run under it.
+// HistoryLimit is the history length past which the run continued as new,
+// when a test lowered it (0: the default): replay needs the same.
 type recording struct {
-	WorkflowID string          `json:"workflow_id"`
-	RunID      string          `json:"run_id"`
-	History    json.RawMessage `json:"history"`
+	WorkflowID   string          `json:"workflow_id"`
+	RunID        string          `json:"run_id"`
+	HistoryLimit int             `json:"history_limit,omitempty"`
+	History      json.RawMessage `json:"history"`
 }
 
-func replayHistory(t *testing.T, workflowID, runID string, h *historypb.History) error {
+func replayHistory(t *testing.T, workflowID, runID string, h *historypb.History, limit int) error {
 	t.Helper()
+	if limit > 0 {
+		defer workflows.SetHistoryLimit(limit)()
+	}
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflowWithOptions(workflows.JobWorkflow, workflow.RegisterOptions{Name: workflows.JobWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: workflows.InstanceWorkflowName})
@@ -57,7 +63,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			require.NoError(t, json.Unmarshal(data, &rec))
 			h, err := client.HistoryFromJSON(bytes.NewReader(rec.History), client.HistoryJSONOptions{})
 			require.NoError(t, err)
-			require.NoError(t, replayHistory(t, rec.WorkflowID, rec.RunID, h))
+			require.NoError(t, replayHistory(t, rec.WorkflowID, rec.RunID, h, rec.HistoryLimit))
 		})
 	}
 }
@@ -68,7 +74,13 @@ func (e *env) replay(workflowID, name string) {
 	e.t.Helper()
 	desc, err := e.c.DescribeWorkflow(context.Background(), workflowID, "")
 	require.NoError(e.t, err)
-	runID := desc.WorkflowExecution.RunID
+	e.replayRun(workflowID, desc.WorkflowExecution.RunID, name, 0)
+}
+
+// replayRun is replay of one run of a workflow, which continued as new past
+// limit events (0: the default).
+func (e *env) replayRun(workflowID, runID, name string, limit int) {
+	e.t.Helper()
 	it := e.c.GetWorkflowHistory(context.Background(), workflowID, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
 	h := &historypb.History{}
 	for it.HasNext() {
@@ -76,13 +88,13 @@ func (e *env) replay(workflowID, name string) {
 		require.NoError(e.t, err)
 		h.Events = append(h.Events, ev)
 	}
-	require.NoError(e.t, replayHistory(e.t, workflowID, runID, h), "replay %s", workflowID)
+	require.NoError(e.t, replayHistory(e.t, workflowID, runID, h, limit), "replay %s", workflowID)
 	if os.Getenv("BOREALIS_RECORD_HISTORIES") == "" {
 		return
 	}
 	hist, err := protojson.Marshal(h)
 	require.NoError(e.t, err)
-	data, err := json.MarshalIndent(recording{WorkflowID: workflowID, RunID: runID, History: hist}, "", " ")
+	data, err := json.MarshalIndent(recording{WorkflowID: workflowID, RunID: runID, HistoryLimit: limit, History: hist}, "", " ")
 	require.NoError(e.t, err)
 	require.NoError(e.t, os.MkdirAll(historiesDir, 0o755))
 	require.NoError(e.t, os.WriteFile(filepath.Join(historiesDir, name+".json"), data, 0o644))

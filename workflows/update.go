@@ -1,7 +1,6 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -15,13 +14,13 @@ import (
 	"github.com/borealis-dev/borealis/config"
 )
 
-// Errors update operations answer with, in Aurora's wording.
-var (
-	//lint:ignore ST1005 Aurora's message, verbatim
-	ErrUpdateFinished = errors.New("Update is not active")
-	//lint:ignore ST1005 Aurora's message, verbatim
-	ErrNotForward = errors.New("Update can only be rolled back while rolling forward")
-)
+// cannotTransition is the error of an operation an update's state does not
+// allow, in Aurora's words (its JobUpdateStateMachine). The CLI reports an
+// operation on a finished update as "No active update found for this job.".
+func cannotTransition(from, to UpdateStatus) error {
+	msg := fmt.Sprintf("Cannot transition update from %s to %s", from, to)
+	return temporal.NewNonRetryableApplicationError(msg, ErrTypeUpdateNotActive, nil)
+}
 
 // UpdateWorkflow rolls one job update forward batch by batch, gated on
 // health, and back on failure (SPEC §5). It never touches a container: it
@@ -40,6 +39,8 @@ type inFlight struct {
 	// sent is the request sent to the instance, to send again when it goes
 	// unanswered; nil when the job's workflow was asked (an added instance).
 	sent *InstanceRequest
+	// gate tells whether the request waits for the job's SLA (SLA-aware updates).
+	gate slaGate
 }
 
 type update struct {
@@ -70,6 +71,8 @@ type update struct {
 	batched bool
 	// resendDue fires when unanswered requests are to be sent again.
 	resendDue workflow.Future
+	// gated are the instances waiting for the SLA to let them go, in turn.
+	gated []*inFlight
 }
 
 // batchRequestsVersionID gates sending a batch's requests at once (workflow
@@ -97,6 +100,9 @@ func (u *update) run(ctx workflow.Context) (UpdateInfo, error) {
 		}
 	})
 
+	if u.slaAware() {
+		workflow.Go(ctx, u.runSLAGate)
+	}
 	u.setStatus(ctx, u.activeStatus(), "")
 	final, msg := u.forward(ctx)
 	if final == UpdateRollingBack {
@@ -162,6 +168,9 @@ func (u *update) showDetails(ctx workflow.Context) {
 		}
 		details += "\n\nin flight: " + strings.Join(ids, ", ")
 	}
+	for _, w := range u.info.SLAWaits {
+		details += fmt.Sprintf("\n\ninstance %d waits for the job's SLA: %s", w.InstanceID, w.Reason)
+	}
 	workflow.SetCurrentDetails(ctx, details)
 }
 
@@ -191,9 +200,14 @@ func (u *update) registerHandlers(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	active := func() error {
-		if !u.status.Active() || u.abort {
-			return temporal.NewNonRetryableApplicationError(ErrUpdateFinished.Error(), ErrTypeUpdateNotActive, ErrUpdateFinished)
+	// Each operation follows Aurora's JobUpdateStateMachine: the state it
+	// leads to from the current one, or a refusal (docs/concepts.md).
+	finished := func(to UpdateStatus) error {
+		if u.abort {
+			return cannotTransition(UpdateAborted, to)
+		}
+		if !u.status.Active() {
+			return cannotTransition(u.status, to)
 		}
 		return nil
 	}
@@ -202,34 +216,37 @@ func (u *update) registerHandlers(ctx workflow.Context) error {
 		validate func() error
 		apply    func(ctx workflow.Context)
 	}{
-		{UpdatePause, active, func(ctx workflow.Context) {
+		{UpdatePause, func() error { return finished(pick(!u.back, UpdateRollForwardPaused, UpdateRollBackPaused)) }, func(ctx workflow.Context) {
+			// ROLLING_* and *_AWAITING_PULSE → *_PAUSED; a paused update stays paused.
 			if !u.paused {
 				u.paused = true
 				u.setStatus(ctx, u.activeStatus(), "paused by user")
 			}
 		}},
-		{UpdateResume, active, func(ctx workflow.Context) {
+		{UpdateResume, func() error { return finished(pick(!u.back, UpdateRollingForward, UpdateRollingBack)) }, func(ctx workflow.Context) {
+			// *_PAUSED → ROLLING_*, or *_AWAITING_PULSE when pulses have lapsed;
+			// an update that is not paused stays as it is.
 			if u.paused {
 				u.paused = false
 				u.setStatus(ctx, u.activeStatus(), "resumed by user")
 			}
 		}},
-		{UpdateAbort, active, func(ctx workflow.Context) {
+		{UpdateAbort, func() error { return finished(UpdateAborted) }, func(ctx workflow.Context) {
 			u.abort = true
 		}},
-		{UpdateRollback, func() error {
-			if err := active(); err != nil {
-				return err
+		{UpdateRollback, func() error { return finished(UpdateRollingBack) }, func(ctx workflow.Context) {
+			// Any active state → ROLLING_BACK (awaiting a pulse still when
+			// pulses have lapsed): a paused update rolls back at once, and a
+			// rollback under way goes on, resumed if it was paused.
+			switch {
+			case !u.back:
+				u.back, u.paused = true, false
+				u.userRollback = true
+				u.setStatus(ctx, u.activeStatus(), "rollback requested by user")
+			case u.paused:
+				u.paused = false
+				u.setStatus(ctx, u.activeStatus(), "rollback resumed by user")
 			}
-			if u.back {
-				return ErrNotForward
-			}
-			return nil
-		}, func(ctx workflow.Context) {
-			// SPEC §5: rollback → ROLLING_BACK, from a paused update too.
-			u.back, u.paused = true, false
-			u.userRollback = true
-			u.setStatus(ctx, u.activeStatus(), "rollback requested by user")
 		}},
 		{UpdatePulse, func() error { return nil }, func(ctx workflow.Context) {
 			if !u.status.Active() || u.cfg.PulseIntervalSecs == nil {
@@ -274,11 +291,29 @@ func (u *update) canStart() bool {
 	return s == UpdateRollingForward || s == UpdateRollingBack
 }
 
+// Workflow versions of update behaviour that changed (runs that started
+// before a change replay as they ran):
+const (
+	// mirrorGroupsVersionID: a VariableBatch rollback's groups mirror the
+	// groups that went forward (before: the sizes again, in forward order).
+	mirrorGroupsVersionID = "mirror-rollback-groups"
+	// forwardAutopauseVersionID: autopause only while rolling forward
+	// (before: a rollback paused after each group too).
+	forwardAutopauseVersionID = "autopause-forward-only"
+	// retryAddedVersionID: a failed added instance is retried by replacing
+	// its task (before: the job was asked to add it again, and the update hung).
+	retryAddedVersionID = "retry-added-by-replace"
+)
+
 // drive works through steps in one direction, pacing them; it returns when
 // every step is done, or earlier when the update is aborted, fails, or
 // (forward only) turns to roll back.
 func (u *update) drive(ctx workflow.Context, steps []Step, forward bool) (stop bool, err error) {
 	queue := append([]Step(nil), steps...)
+	strategy := NewStrategy(u.cfg, forward, len(steps))
+	if !forward && strategy.pace.Variable && len(steps) > 0 {
+		strategy.legacyBack = workflow.GetVersion(ctx, mirrorGroupsVersionID, workflow.DefaultVersion, 1) == workflow.DefaultVersion
+	}
 	group, autopausedAt := 0, 0
 	for {
 		if u.abort {
@@ -291,24 +326,19 @@ func (u *update) drive(ctx workflow.Context, steps []Step, forward bool) (stop b
 			return false, nil
 		}
 		if u.canStart() && len(queue) > 0 {
-			switch {
-			case u.pace.Queue:
-				n := min(u.pace.size(0)-len(u.flight), len(queue))
-				u.startAll(ctx, queue[:max(n, 0)], forward)
-				queue = queue[max(n, 0):]
-			case len(u.flight) == 0:
-				if group > 0 && u.pace.Autopause && autopausedAt != group {
+			n := strategy.Next(len(queue), len(u.flight))
+			if !strategy.Queue() && n > 0 {
+				if group > 0 && autopausedAt != group && u.autopauses(ctx, strategy, forward) {
 					autopausedAt = group
 					u.paused = true
 					u.setStatus(ctx, u.activeStatus(), fmt.Sprintf("paused after batch %d", group))
 					continue
 				}
-				n := min(u.pace.size(group), len(queue))
-				u.startAll(ctx, queue[:n], forward)
-				queue = queue[n:]
 				group++
 				u.info.Progress.Batch = group
 			}
+			u.startAll(ctx, queue[:n], forward)
+			queue = queue[n:]
 			u.showDetails(ctx)
 		}
 		if err := u.await(ctx); err != nil {
@@ -317,7 +347,20 @@ func (u *update) drive(ctx workflow.Context, steps []Step, forward bool) (stop b
 		if u.handleReplies(ctx, forward) {
 			return true, nil
 		}
+		u.sendCleared(ctx, forward)
 	}
+}
+
+// autopauses reports whether the update pauses before its next group:
+// with autopause_after_batch, while rolling forward only (Aurora's rule).
+func (u *update) autopauses(ctx workflow.Context, s Strategy, forward bool) bool {
+	if !s.pace.Autopause {
+		return false
+	}
+	if forward {
+		return true
+	}
+	return workflow.GetVersion(ctx, forwardAutopauseVersionID, workflow.DefaultVersion, 1) == workflow.DefaultVersion
 }
 
 // await waits for an answer or an operation. Requests unanswered for
@@ -349,7 +392,7 @@ func (u *update) await(ctx workflow.Context) error {
 	}
 	var unanswered []*inFlight
 	for _, f := range u.flight {
-		if _, answered := u.replies[f.key]; !answered && f.sent != nil {
+		if _, answered := u.replies[f.key]; !answered && f.sent != nil && f.gate == gateNone {
 			unanswered = append(unanswered, f)
 		}
 	}
@@ -383,6 +426,7 @@ func (u *update) forward(ctx workflow.Context) (UpdateStatus, string) {
 	case u.abort:
 		return UpdateAborted, "aborted by user"
 	case u.back:
+		u.dropGated(ctx)
 		if err := u.settle(ctx, true); err != nil {
 			return UpdateError, err.Error()
 		}
@@ -447,7 +491,7 @@ func (u *update) startAll(ctx workflow.Context, steps []Step, forward bool) {
 	for i, s := range steps {
 		fs[i] = u.track(ctx, s, forward)
 	}
-	u.sendAll(ctx, fs, forward)
+	u.sendAll(ctx, u.gate(ctx, fs, forward), forward)
 }
 
 // start sends one instance on its way.
@@ -553,6 +597,11 @@ func (u *update) prepare(ctx workflow.Context, f *inFlight, forward bool) (*Reco
 	add := (forward && f.step.Action == ActionAdd) || (!forward && f.step.Action == ActionRemove)
 	remove := (forward && f.step.Action == ActionRemove) || (!forward && f.step.Action == ActionAdd)
 	f.sent = nil
+	if add && f.attempts > 1 && workflow.GetVersion(ctx, retryAddedVersionID, workflow.DefaultVersion, 1) >= 1 {
+		// The job has the instance since the first attempt: its failed
+		// task is replaced, as a changed instance's would be.
+		add = false
+	}
 	switch {
 	case add:
 		return &RecordRequest{Op: RecordAdd, Instance: f.step.Instance, Version: version, Watch: &watch}, nil
@@ -635,6 +684,7 @@ func (u *update) handleReplies(ctx workflow.Context, forward bool) bool {
 		}
 	}
 	u.flight = still
+	resend = u.gate(ctx, resend, forward)
 	if len(removed) > 0 || len(resend) > 0 {
 		u.sendAll(ctx, resend, forward, removed...)
 	}
@@ -653,8 +703,9 @@ func instances(n int) string {
 	return strconv.Itoa(n) + " instances"
 }
 
-func pick(forward bool, a, b string) string {
-	if forward {
+// pick is a when cond holds, else b.
+func pick[T any](cond bool, a, b T) T {
+	if cond {
 		return a
 	}
 	return b

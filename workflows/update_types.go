@@ -31,15 +31,6 @@ func (s UpdateStatus) Active() bool {
 	return true
 }
 
-// Forward reports whether the update is (or was last) going forward.
-func (s UpdateStatus) Forward() bool {
-	switch s {
-	case UpdateRollingForward, UpdateRollForwardPaused, UpdateRollForwardAwaitingPulse, UpdateRolledForward:
-		return true
-	}
-	return false
-}
-
 // Instance update actions (SPEC §5), each recorded at most once per instance.
 const (
 	InstanceUpdating       = "INSTANCE_UPDATING"
@@ -57,11 +48,22 @@ type UpdateEvent struct {
 	Message   string       `json:"message,omitempty"`
 }
 
-// InstanceEvent is one instance's progress in an update.
+// InstanceEvent is one instance's progress in an update. Message is set on
+// the events an SLA-aware update adds while it checks the job's SLA.
 type InstanceEvent struct {
 	InstanceID int    `json:"instanceId"`
 	Timestamp  int64  `json:"timestamp"`
 	Action     string `json:"action"`
+	Message    string `json:"message,omitempty"`
+}
+
+// SLAWait is an instance an SLA-aware update holds back because stopping
+// its task now would break the job's SLA (docs/concepts.md, "SLA-aware updates").
+type SLAWait struct {
+	InstanceID int `json:"instanceId"`
+	// Since is when the update first found it may not go (Unix ms).
+	Since  int64  `json:"since"`
+	Reason string `json:"reason"`
 }
 
 // UpdateProgress counts instances, for the CLI and the Web UI.
@@ -85,6 +87,8 @@ type UpdateInfo struct {
 	InstanceEvents []InstanceEvent `json:"instanceEvents"`
 	Progress       UpdateProgress  `json:"progress"`
 	Steps          []Step          `json:"steps,omitempty"`
+	// SLAWaits lists the instances waiting for the job's SLA, oldest first.
+	SLAWaits []SLAWait `json:"slaWaits,omitempty"`
 }
 
 // UpdateInput starts an update workflow.

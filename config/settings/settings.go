@@ -1,6 +1,6 @@
 // Package settings holds Borealis's own settings (where Temporal and Docker
-// are, the data directory, port range, flapping back-off, ...), as opposed to
-// job configs, which package config loads.
+// are, the data directory, port range, flapping back-off, SLA checks, ...),
+// as opposed to job configs, which package config loads.
 //
 // Settings come, highest first, from command-line flags, environment variables
 // BOREALIS_<KEY> (dots turned into underscores: BOREALIS_TEMPORAL_ADDRESS), a
@@ -46,6 +46,9 @@ const (
 	KeyFlappingThreshold  = "flapping.threshold"
 	KeyFlappingInitial    = "flapping.initial_delay"
 	KeyFlappingMax        = "flapping.max_delay"
+	KeySLACheckInterval   = "sla.check_interval"
+	KeySLAMinInstances    = "sla.min_instances"
+	KeySLANonProduction   = "sla.non_production"
 	KeyWorkerMetricsAddr  = "worker.metrics_address"
 	KeyLogLevel           = "log_level"
 	defaultDockerHostUnix = "unix:///var/run/docker.sock"
@@ -66,6 +69,7 @@ type Settings struct {
 	RunnerPath string
 	Ports      Ports
 	Flapping   Flapping
+	SLA        SLA
 	// MetricsAddress is where the worker serves Prometheus metrics ("" = off).
 	MetricsAddress string
 	LogLevel       string
@@ -106,6 +110,21 @@ type Flapping struct {
 	MaxDelay     time.Duration
 }
 
+// SLA configures the worker's SLA-aware updates (Aurora 0.21): an update with
+// UpdateConfig.SlaAware stops an instance only when the job keeps its
+// SlaPolicy without it (see docs/concepts.md SLA section).
+type SLA struct {
+	// CheckInterval is how often an SLA-aware update asks again whether an
+	// instance may go.
+	CheckInterval time.Duration
+	// MinInstances: jobs with fewer active instances skip the count and
+	// percentage SLA check (Aurora's -min_required_instances_for_sla_check).
+	MinInstances int
+	// NonProduction checks the SLA of non-production jobs too (Aurora's
+	// -sla_aware_kill_non_prod); otherwise they skip it.
+	NonProduction bool
+}
+
 // Source says where a setting's value came from.
 type Source string
 
@@ -143,6 +162,9 @@ var all = []setting{
 	{KeyFlappingThreshold, "a task that ran less than this is flapping", constant("5m")},
 	{KeyFlappingInitial, "first THROTTLED delay; doubles per flap", constant("30s")},
 	{KeyFlappingMax, "longest THROTTLED delay", constant("5m")},
+	{KeySLACheckInterval, "how often an SLA-aware update asks again whether an instance may go", constant("5s")},
+	{KeySLAMinInstances, "jobs with fewer active instances skip the SLA check", constant("20")},
+	{KeySLANonProduction, "check the SLA of non-production jobs too", constant("false")},
 	{KeyWorkerMetricsAddr, "worker Prometheus metrics listen address (empty: off)", constant("127.0.0.1:9464")},
 	{KeyLogLevel, "log level: debug, info, warn, error", constant("info")},
 }
@@ -285,6 +307,7 @@ func Load(fs *pflag.FlagSet) (*Settings, error) {
 		{KeyFlappingInitial, &st.Flapping.InitialDelay},
 		{KeyFlappingMax, &st.Flapping.MaxDelay},
 		{KeySandboxRetention, &st.SandboxRetention},
+		{KeySLACheckInterval, &st.SLA.CheckInterval},
 	}
 	for _, d := range durations {
 		val, err := time.ParseDuration(get(d.key))
@@ -293,6 +316,14 @@ func Load(fs *pflag.FlagSet) (*Settings, error) {
 			continue
 		}
 		*d.dst = val
+	}
+	rawMin := get(KeySLAMinInstances)
+	if st.SLA.MinInstances, err = strconv.Atoi(strings.TrimSpace(rawMin)); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %q is not a whole number", KeySLAMinInstances, rawMin))
+	}
+	rawNonProd := get(KeySLANonProduction)
+	if st.SLA.NonProduction, err = strconv.ParseBool(strings.TrimSpace(rawNonProd)); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %q is not true or false", KeySLANonProduction, rawNonProd))
 	}
 	errs = append(errs, st.validate()...)
 	if len(errs) > 0 {
@@ -346,6 +377,13 @@ func (s *Settings) validate() []error {
 	}
 	if s.Flapping.InitialDelay > s.Flapping.MaxDelay {
 		errs = append(errs, fmt.Errorf("%s: must not exceed %s", KeyFlappingInitial, KeyFlappingMax))
+	}
+	if _, err := time.ParseDuration(fmt.Sprint(s.values[KeySLACheckInterval])); err == nil && s.SLA.CheckInterval <= 0 {
+		// (A value that is no duration at all is reported by Load.)
+		errs = append(errs, fmt.Errorf("%s: must be > 0", KeySLACheckInterval))
+	}
+	if s.SLA.MinInstances < 0 {
+		errs = append(errs, fmt.Errorf("%s: must not be negative", KeySLAMinInstances))
 	}
 	return errs
 }

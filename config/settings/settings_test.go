@@ -51,6 +51,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, Ports{HostAddress: "127.0.0.1", Min: 31000, Max: 32000}, st.Ports)
 	assert.Equal(t, Flapping{Threshold: 5 * time.Minute, InitialDelay: 30 * time.Second, MaxDelay: 5 * time.Minute}, st.Flapping)
 	assert.Equal(t, 24*time.Hour, st.SandboxRetention)
+	assert.Equal(t, SLA{CheckInterval: 5 * time.Second, MinInstances: 20, NonProduction: false}, st.SLA)
 	for _, e := range st.Entries() {
 		assert.Equal(t, SourceDefault, e.Source, e.Key)
 	}
@@ -117,6 +118,13 @@ func TestInvalidSettings(t *testing.T) {
 		"range not numbers":  {"ports:\n  range: a-b\n", "ports.range"},
 		"negative retention": {"sandbox_retention: -1h\n", "sandbox_retention: must not be negative"},
 		"bad retention":      {"sandbox_retention: a week\n", "sandbox_retention"},
+		"sla interval zero":  {"sla:\n  check_interval: 0s\n", "sla.check_interval: must be > 0"},
+		"sla interval < 0":   {"sla:\n  check_interval: -1s\n", "sla.check_interval: must be > 0"},
+		"sla bad interval":   {"sla:\n  check_interval: often\n", `sla.check_interval: time: invalid duration "often"`},
+		"sla min negative":   {"sla:\n  min_instances: -1\n", "sla.min_instances: must not be negative"},
+		"sla min not int":    {"sla:\n  min_instances: many\n", `sla.min_instances: "many" is not a whole number`},
+		"sla non_prod":       {"sla:\n  non_production: perhaps\n", `sla.non_production: "perhaps" is not true or false`},
+		"sla unknown key":    {"sla:\n  min_instance: 3\n", "unknown keys: sla.min_instance"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -144,4 +152,35 @@ func TestAPIKeyMasked(t *testing.T) {
 	for _, e := range st.Entries() {
 		assert.NotContains(t, e.Value, "secret")
 	}
+}
+
+func TestSLASettings(t *testing.T) {
+	isolate(t)
+	t.Setenv("BOREALIS_SLA_CHECK_INTERVAL", "250ms")
+	t.Setenv("BOREALIS_SLA_MIN_INSTANCES", "0")
+	t.Setenv("BOREALIS_SLA_NON_PRODUCTION", "true")
+	st, err := Load(newFlags(t))
+	require.NoError(t, err)
+	assert.Equal(t, SLA{CheckInterval: 250 * time.Millisecond, MinInstances: 0, NonProduction: true}, st.SLA)
+	sources := map[string]Entry{}
+	for _, e := range st.Entries() {
+		sources[e.Key] = e
+	}
+	for _, key := range []string{KeySLACheckInterval, KeySLAMinInstances, KeySLANonProduction} {
+		assert.Equal(t, SourceEnv, sources[key].Source, key)
+	}
+	assert.Equal(t, "BOREALIS_SLA_CHECK_INTERVAL", sources[KeySLACheckInterval].Env)
+	assert.Equal(t, "BOREALIS_SLA_MIN_INSTANCES", sources[KeySLAMinInstances].Env)
+	assert.Equal(t, "BOREALIS_SLA_NON_PRODUCTION", sources[KeySLANonProduction].Env)
+	assert.Equal(t, "true", sources[KeySLANonProduction].Value)
+
+	// From the file, and a flag over the environment.
+	dir := isolate(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "borealis.yaml"),
+		[]byte("sla:\n  check_interval: 2s\n  min_instances: 4\n  non_production: true\n"), 0o644))
+	t.Setenv("BOREALIS_SLA_MIN_INSTANCES", "6")
+	st, err = Load(newFlags(t, "--sla-min-instances", "8"))
+	require.NoError(t, err)
+	assert.Equal(t, SLA{CheckInterval: 2 * time.Second, MinInstances: 8, NonProduction: true}, st.SLA)
+	assert.Equal(t, "sla-check-interval", FlagName(KeySLACheckInterval))
 }

@@ -41,6 +41,9 @@ type Demo struct {
 	Health string
 	// update is the job's update_config, a YAML flow mapping.
 	Update string
+	// Job holds more job fields, as YAML lines indented as a job's fields
+	// (`    production: true\n`).
+	Job string
 }
 
 // YAML is the job's fields for cluster.writeJob.
@@ -64,13 +67,13 @@ func (d Demo) YAML() string {
 	return fmt.Sprintf(`    service: true
     instances: %d
     container: {docker: {image: 'borealis/demo:latest'}}
-%s    update_config: %s
+%s%s    update_config: %s
     task:
       processes:
         - name: web
           cmdline: '%s'
       resources: {cpu: 0.1, ram: 32MB, disk: 16MB}
-`, d.Instances, health, update, cmdline)
+`, d.Instances, d.Job, health, update, cmdline)
 }
 
 // WriteVersion writes the job's config of one version to its own file.
@@ -108,6 +111,14 @@ type UpdateInfo struct {
 	LastModified   int64           `json:"lastModified"`
 	UpdateEvents   []UpdateEvent   `json:"updateEvents"`
 	InstanceEvents []InstanceEvent `json:"instanceEvents"`
+	SLAWaits       []SLAWait       `json:"slaWaits"`
+}
+
+// SLAWait is an instance an SLA-aware update holds back.
+type SLAWait struct {
+	InstanceID int    `json:"instanceId"`
+	Since      int64  `json:"since"`
+	Reason     string `json:"reason"`
 }
 
 type UpdateEvent struct {
@@ -120,6 +131,7 @@ type InstanceEvent struct {
 	InstanceID int    `json:"instanceId"`
 	Timestamp  int64  `json:"timestamp"`
 	Action     string `json:"action"`
+	Message    string `json:"message"`
 }
 
 func (u UpdateInfo) String() string {

@@ -39,7 +39,9 @@ func newUpdateInfoCommand(a *app) *cobra.Command {
 	return cmd
 }
 
-// updateInfoJSON is `update info --write-json`: exactly the keys of SPEC §6.
+// updateInfoJSON is `update info --write-json`: the keys of SPEC §6, plus
+// an instance event's message and the instances waiting for the job's SLA
+// when there are any (SLA-aware updates).
 type updateInfoJSON struct {
 	UpdateID       string              `json:"updateId"`
 	Job            string              `json:"job"`
@@ -48,6 +50,13 @@ type updateInfoJSON struct {
 	LastModified   int64               `json:"lastModified"`
 	UpdateEvents   []updateEventJSON   `json:"updateEvents"`
 	InstanceEvents []instanceEventJSON `json:"instanceEvents"`
+	SLAWaits       []slaWaitJSON       `json:"slaWaits,omitempty"`
+}
+
+type slaWaitJSON struct {
+	InstanceID int    `json:"instanceId"`
+	Since      int64  `json:"since"`
+	Reason     string `json:"reason"`
 }
 
 type updateEventJSON struct {
@@ -60,6 +69,7 @@ type instanceEventJSON struct {
 	InstanceID int    `json:"instanceId"`
 	Timestamp  int64  `json:"timestamp"`
 	Action     string `json:"action"`
+	Message    string `json:"message,omitempty"`
 }
 
 func toUpdateInfoJSON(info workflows.UpdateInfo) updateInfoJSON {
@@ -73,7 +83,10 @@ func toUpdateInfoJSON(info workflows.UpdateInfo) updateInfoJSON {
 		out.UpdateEvents = append(out.UpdateEvents, updateEventJSON{Timestamp: e.Timestamp, Status: string(e.Status), Message: e.Message})
 	}
 	for _, e := range info.InstanceEvents {
-		out.InstanceEvents = append(out.InstanceEvents, instanceEventJSON{InstanceID: e.InstanceID, Timestamp: e.Timestamp, Action: e.Action})
+		out.InstanceEvents = append(out.InstanceEvents, instanceEventJSON{InstanceID: e.InstanceID, Timestamp: e.Timestamp, Action: e.Action, Message: e.Message})
+	}
+	for _, w := range info.SLAWaits {
+		out.SLAWaits = append(out.SLAWaits, slaWaitJSON{InstanceID: w.InstanceID, Since: w.Since, Reason: w.Reason})
 	}
 	return out
 }
@@ -163,12 +176,32 @@ func printUpdateInfo(w io.Writer, info workflows.UpdateInfo) error {
 	fmt.Fprintln(w, "Instance events:")
 	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, e := range info.InstanceEvents {
-		fmt.Fprintf(tw, "  %s\t%s\tinstance %d\t%s\n", formatMillis(e.Timestamp), offset(info.Started, e.Timestamp), e.InstanceID, e.Action)
+		fmt.Fprintf(tw, "  %s\t%s\tinstance %d\t%s", formatMillis(e.Timestamp), offset(info.Started, e.Timestamp), e.InstanceID, e.Action)
+		if e.Message != "" {
+			fmt.Fprintf(tw, "\t%s", e.Message)
+		}
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	return printInstanceOutcomes(w, info.InstanceEvents)
+	if err := printInstanceOutcomes(w, info.InstanceEvents); err != nil {
+		return err
+	}
+	return printSLAWaits(w, info)
+}
+
+// printSLAWaits lists the instances an SLA-aware update holds back, and why.
+func printSLAWaits(w io.Writer, info workflows.UpdateInfo) error {
+	if len(info.SLAWaits) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w, "Waiting for the job's SLA:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, s := range info.SLAWaits {
+		fmt.Fprintf(tw, "  instance %d\tsince %s\t%s\n", s.InstanceID, offset(info.Started, s.Since), s.Reason)
+	}
+	return tw.Flush()
 }
 
 // printInstanceOutcomes prints each instance's latest action in the update

@@ -13,18 +13,36 @@ import (
 
 	"github.com/borealis-dev/borealis/activities"
 	"github.com/borealis-dev/borealis/messenger"
+	"github.com/borealis-dev/borealis/sla"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
-// Register adds every workflow, the activities of a, and the SendMessages
-// activity that signals workflows through c, to r.
-func Register(r worker.Registry, a *activities.Activities, c client.Client) {
+// Option changes what Register registers.
+type Option func(*options)
+
+type options struct {
+	sla sla.Settings
+}
+
+// WithSLA sets the worker's SLA settings (default sla.DefaultSettings).
+func WithSLA(s sla.Settings) Option { return func(o *options) { o.sla = s } }
+
+// Register adds every workflow, the activities of a, the SendMessages
+// activity that signals workflows through c, and the AwaitSLA activity that
+// reads jobs through c, to r.
+func Register(r worker.Registry, a *activities.Activities, c client.Client, opts ...Option) {
+	o := options{sla: sla.DefaultSettings()}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	r.RegisterWorkflowWithOptions(workflows.JobWorkflow, workflow.RegisterOptions{Name: workflows.JobWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: workflows.InstanceWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.UpdateWorkflow, workflow.RegisterOptions{Name: workflows.UpdateWorkflowName})
 	r.RegisterActivity(a)
 	m := &messenger.Messenger{Client: c}
 	r.RegisterActivityWithOptions(m.SendMessages, activity.RegisterOptions{Name: workflows.SendMessagesName})
+	checker := &sla.Checker{Client: c, HTTP: sla.NewHTTPClient(), Settings: o.sla}
+	r.RegisterActivityWithOptions(checker.AwaitSLA, activity.RegisterOptions{Name: workflows.AwaitSLAName})
 }
 
 // MaxActivitySlots bounds the activities one worker runs at once: room for
