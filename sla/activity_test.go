@@ -140,12 +140,6 @@ func newFakeTemporal(key string, job config.Job, tasks ...*workflows.TaskInfo) *
 	return f
 }
 
-func (f *fakeTemporal) set(id int, task *workflows.TaskInfo) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.statuses[id] = workflows.InstanceStatus{JobKey: f.key, InstanceID: id, Active: task}
-}
-
 func (f *fakeTemporal) count() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -337,15 +337,10 @@ func (w *instance) reconcile(ctx workflow.Context) error {
 // then STARTING once its container runs.
 func (w *instance) startTask(ctx workflow.Context) error {
 	w.st.Seq++
-	info := workflow.GetInfo(ctx)
-	run := info.WorkflowExecution.RunID
-	if len(run) > 8 {
-		run = run[:8]
-	}
 	j := w.in.Job
 	w.st.Active = &TaskInfo{
 		InstanceID:    w.in.Instance,
-		TaskID:        fmt.Sprintf("%s-%s-%s-%d-%d-%s", j.Role, j.Environment, j.Name, w.in.Instance, w.st.Seq, run),
+		TaskID:        fmt.Sprintf("%s-%s-%s-%d-%d-%s", j.Role, j.Environment, j.Name, w.in.Instance, w.st.Seq, w.runTag(ctx)),
 		FailureCount:  w.st.FailureCount,
 		ConfigVersion: w.in.ConfigVersion,
 	}
@@ -392,6 +387,28 @@ func (w *instance) startTask(ctx workflow.Context) error {
 	}
 	w.event(ctx, StatusStarting, msg)
 	return nil
+}
+
+// uniqueTaskIDsVersionID gates task ids that differ between two runs
+// started within a minute (workflow versioning: runs from before it name
+// their tasks as they did).
+const uniqueTaskIDsVersionID = "unique-task-ids"
+
+// runTag is the part of a task id that tells this run from the instance's
+// other runs. The run id's first 8 characters were used at first, but run
+// ids begin with their time, so an instance killed and added again within
+// about a minute (an update filling a hole, a rollback re-adding a removed
+// instance) named its first task exactly as the killed one's; the run id's
+// last 8 characters are random.
+func (w *instance) runTag(ctx workflow.Context) string {
+	run := workflow.GetInfo(ctx).WorkflowExecution.RunID
+	if len(run) <= 8 {
+		return run
+	}
+	if workflow.GetVersion(ctx, uniqueTaskIDsVersionID, workflow.DefaultVersion, 1) >= 1 {
+		return run[len(run)-8:]
+	}
+	return run[:8]
 }
 
 // throttle waits out a flapping delay, acting on requests meanwhile. It

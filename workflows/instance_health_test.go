@@ -21,10 +21,10 @@ import (
 // watch (its pending WatchHealth activity), or nil when there is none.
 func (e *env) healthProgress(key string, i int) (*activities.HealthProgress, string) {
 	e.t.Helper()
-	desc, err := e.c.DescribeWorkflowExecution(context.Background(), workflows.InstanceWorkflowID(key, i), "")
+	desc, err := e.c.DescribeWorkflow(context.Background(), workflows.InstanceWorkflowID(key, i), "")
 	require.NoError(e.t, err)
-	run := desc.GetWorkflowExecutionInfo().GetExecution().GetRunId()
-	for _, pa := range desc.GetPendingActivities() {
+	run := desc.WorkflowExecution.RunID
+	for _, pa := range desc.RawResponse.GetPendingActivities() {
 		if pa.GetActivityType().GetName() != "WatchHealth" || pa.GetHeartbeatDetails() == nil {
 			continue
 		}
@@ -73,9 +73,9 @@ func TestHealthCountSurvivesContinueAsNew(t *testing.T) {
 		firstRun = run
 		return p != nil && p.Counter.Attempts >= 4
 	}, 20*time.Second, 20*time.Millisecond, "four failed checks while STARTING")
-	desc, err := e.c.DescribeWorkflowExecution(context.Background(), workflows.InstanceWorkflowID(key, 0), "")
+	desc, err := e.c.DescribeWorkflow(context.Background(), workflows.InstanceWorkflowID(key, 0), "")
 	require.NoError(t, err)
-	limit := int(desc.GetWorkflowExecutionInfo().GetHistoryLength())
+	limit := int(desc.RawResponse.GetWorkflowExecutionInfo().GetHistoryLength())
 	restore := workflows.SetHistoryLimit(limit)
 	defer restore()
 	require.NoError(t, e.c.SignalWorkflow(context.Background(), workflows.InstanceWorkflowID(key, 0), "",

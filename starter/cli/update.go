@@ -251,7 +251,8 @@ func (tc *temporalConn) updateOpError(err error, key, id, op string) error {
 	switch {
 	case exitCode(err) != ExitUnknown:
 		return err
-	case errors.As(err, &notFound):
+	case errors.As(err, &notFound), strings.Contains(err.Error(), "aborted by closing workflow"):
+		// The update's workflow closed before or while it took the operation.
 		return errNoActiveUpdate()
 	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeUpdateNotActive:
 		return errNoActiveUpdate()
