@@ -14,11 +14,13 @@ import (
 )
 
 // TestUpdateSLAAware: an SLA-aware update on real containers. A production
-// job of 4 instances with CountSlaPolicy(count = 2, duration_secs = 3),
+// job of 4 instances with CountSlaPolicy(count = 2, duration_secs = 12),
 // batch 2: the update never has more than two instances down at once, and
-// stops an instance only while two others have been RUNNING for over 3 s,
-// so the second batch waits for the first's new tasks. Then a coordinator
-// that says no holds the next update until it says yes.
+// stops an instance only while two others have been RUNNING for over 12 s,
+// so it waits for the new tasks to have run that long (12 s is far longer
+// than the update takes to go from one instance to the next, even on a
+// loaded machine, so the waits always happen). Then a coordinator that
+// says no holds the next update until it says yes.
 func TestUpdateSLAAware(t *testing.T) {
 	t.Parallel()
 	cl := env.NewCluster(t, harness.Flapping{})
@@ -27,23 +29,29 @@ func TestUpdateSLAAware(t *testing.T) {
 	cl.StartWorker()
 	key := cl.Job("sla")
 	v1 := harness.Demo{Instances: 4, Version: 1, Bad: -1,
-		Job:    "    production: true\n    sla_policy: {count: {count: 2, duration_secs: 3}}\n",
+		Job:    "    production: true\n    sla_policy: {count: {count: 2, duration_secs: 12}}\n",
 		Update: "{batch_size: 2, watch_secs: 0, sla_aware: true}"}
 	before := cl.Create(key, cl.WriteVersion(key, v1))
 
 	v2 := v1
 	v2.Version = 2
 	_, id := cl.StartUpdate(key, cl.WriteVersion(key, v2))
-	cl.WaitUpdate(key, id, harness.UpdateTimeout, "an instance waiting for the SLA", func(u harness.UpdateInfo) bool {
-		return len(u.SLAWaits) > 0 && strings.Contains(u.SLAWaits[0].Reason, "count 2 needed")
-	})
 	u := cl.WaitUpdate(key, id, harness.UpdateTimeout, "update ROLLED_FORWARD", func(u harness.UpdateInfo) bool { return u.Status == "ROLLED_FORWARD" })
 	if got := slaNotes(u, "SLA check passed, continuing."); len(got) != 4 {
 		t.Errorf("want an SLA pass for each of the 4 instances, got %v:\n%s", got, u)
 	}
+	waited := 0
+	for _, e := range u.InstanceEvents {
+		if strings.HasPrefix(e.Message, "SLA check failed: ") && strings.Contains(e.Message, "count 2 needed") {
+			waited++
+		}
+	}
+	if waited == 0 {
+		t.Errorf("no instance waited for the SLA:\n%s", u)
+	}
 	s := cl.Settled(key, harness.All(4, 2), 30*time.Second)
 	harness.OldGone(t, key, before)
-	checkSLAKept(t, before, s, 4, 2, 3*time.Second)
+	checkSLAKept(t, before, s, 4, 2, 12*time.Second)
 
 	// A coordinator that says no holds the update; yes lets it go.
 	var allow atomic.Bool

@@ -38,7 +38,7 @@ type SLAVerdict struct {
 // Activity options of AwaitSLA: one check answers within a minute (a
 // coordinator's answer included); a wait heartbeats until it may go.
 var (
-	slaCheckActivity = activityOptions(time.Minute, 30*time.Second)
+	slaCheckActivity = activityOptions(time.Minute, 0)
 	slaWaitActivity  = activityOptions(10*365*24*time.Hour, 30*time.Second)
 )
 

@@ -19,6 +19,8 @@ import (
 const (
 	slaChecking = "Checking SLA before continuing."
 	slaPassed   = "SLA check passed, continuing."
+	// slaFailedPrefix starts the note of a check that said no, and why.
+	slaFailedPrefix = "SLA check failed: "
 )
 
 // slaAware reports whether this update waits for the job's SLA.
@@ -154,6 +156,9 @@ func (u *update) askSLA(ctx workflow.Context, f *inFlight, forward bool) bool {
 		return false
 	}
 	if !v.Allowed {
+		// The no is kept in the update's events (a coordinator's answer
+		// quoted) and shown in its waits until the instance may go.
+		u.instanceNote(ctx, f.step.Instance, action, slaFailedPrefix+v.Reason)
 		u.slaWaiting(ctx, f.step.Instance, v.Reason)
 		in.Wait = true
 		if v, ok = u.callSLA(ctx, f, in, slaWaitActivity); !ok {

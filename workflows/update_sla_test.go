@@ -193,6 +193,12 @@ func TestSLAAwareUpdateAsksCoordinator(t *testing.T) {
 	info = e.waitUpdate(key, "u")
 	require.Equal(t, workflows.UpdateRolledForward, info.Status)
 	assert.NotEqual(t, first, e.running(key, 0).TaskID)
+	// The coordinator's no is in the update's events.
+	noted := false
+	for _, ev := range info.InstanceEvents {
+		noted = noted || (ev.InstanceID == 0 && strings.HasPrefix(ev.Message, "SLA check failed: ") && strings.Contains(ev.Message, `answered {"ok":false}`))
+	}
+	assert.True(t, noted, "the coordinator's answer is recorded: %+v", info.InstanceEvents)
 	mu.Lock()
 	defer mu.Unlock()
 	require.NotEmpty(t, asked)

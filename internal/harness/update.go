@@ -141,7 +141,10 @@ func (u UpdateInfo) String() string {
 		fmt.Fprintf(&b, "  %d %s %s\n", e.Timestamp, e.Status, e.Message)
 	}
 	for _, e := range u.InstanceEvents {
-		fmt.Fprintf(&b, "  %d instance %d %s\n", e.Timestamp, e.InstanceID, e.Action)
+		fmt.Fprintf(&b, "  %d instance %d %s %s\n", e.Timestamp, e.InstanceID, e.Action, e.Message)
+	}
+	for _, w := range u.SLAWaits {
+		fmt.Fprintf(&b, "  instance %d waits for the SLA since %d: %s\n", w.InstanceID, w.Since, w.Reason)
 	}
 	return b.String()
 }
@@ -150,18 +153,19 @@ func (u UpdateInfo) String() string {
 func (u UpdateInfo) Order(action string) []int {
 	var ids []int
 	for _, e := range u.InstanceEvents {
-		if e.Action == action {
+		if e.Action == action && e.Message == "" {
 			ids = append(ids, e.InstanceID)
 		}
 	}
 	return ids
 }
 
-// Actions lists one instance's actions, in order.
+// Actions lists one instance's actions, in order, without the notes of
+// SLA-aware updates (events with a message).
 func (u UpdateInfo) Actions(instance int) []string {
 	var out []string
 	for _, e := range u.InstanceEvents {
-		if e.InstanceID == instance {
+		if e.InstanceID == instance && e.Message == "" {
 			out = append(out, e.Action)
 		}
 	}
