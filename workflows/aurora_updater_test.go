@@ -24,11 +24,8 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 
-	"github.com/borealis-dev/borealis/activities"
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
-	"github.com/borealis-dev/borealis/internal/testenv"
-	"github.com/borealis-dev/borealis/worker/registry"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -288,24 +285,8 @@ func workflowClosed(err error) bool {
 // storage.
 func newRestartableEnv(t *testing.T) (*env, func()) {
 	t.Helper()
-	n := testSeq.Add(1)
-	e := &env{
-		t:       t,
-		c:       testenv.Client(t, server),
-		fake:    dockerrun.NewFake(),
-		queue:   fmt.Sprintf("test-%s-%d", strings.ToLower(t.Name()), n),
-		role:    fmt.Sprintf("r%d", n),
-		policy:  workflows.RestartPolicy{FlappingThreshold: 0, InitialDelay: time.Second, MaxDelay: 4 * time.Second},
-		timeout: 30 * time.Second,
-		bad:     map[string]bool{},
-	}
-	e.fake.ExecFunc = e.checkHealth
-	start := func() worker.Worker {
-		w := worker.New(e.c, e.queue, registry.WorkerOptions())
-		registry.Register(w, &activities.Activities{Runtime: e.fake, HeartbeatInterval: 200 * time.Millisecond}, e.c)
-		require.NoError(t, w.Start())
-		return w
-	}
+	e := newWorkerlessEnv(t)
+	start := func() worker.Worker { return e.startWorker() }
 	var mu sync.Mutex
 	cur := start()
 	t.Cleanup(func() {

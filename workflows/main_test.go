@@ -67,6 +67,15 @@ func newEnv(t *testing.T) *env {
 // newEnvWith is newEnv with the worker's registry options (SLA settings).
 func newEnvWith(t *testing.T, opts ...registry.Option) *env {
 	t.Helper()
+	e := newWorkerlessEnv(t)
+	w := e.startWorker(opts...)
+	t.Cleanup(w.Stop)
+	return e
+}
+
+// newWorkerlessEnv is an env whose worker is not started yet.
+func newWorkerlessEnv(t *testing.T) *env {
+	t.Helper()
 	n := testSeq.Add(1)
 	e := &env{
 		t:       t,
@@ -79,11 +88,16 @@ func newEnvWith(t *testing.T, opts ...registry.Option) *env {
 		bad:     map[string]bool{},
 	}
 	e.fake.ExecFunc = e.checkHealth
+	return e
+}
+
+// startWorker starts a worker of the env's queue over its fake runtime.
+func (e *env) startWorker(opts ...registry.Option) worker.Worker {
+	e.t.Helper()
 	w := worker.New(e.c, e.queue, registry.WorkerOptions())
 	registry.Register(w, &activities.Activities{Runtime: e.fake, HeartbeatInterval: 200 * time.Millisecond}, e.c, opts...)
-	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
-	return e
+	require.NoError(e.t, w.Start())
+	return w
 }
 
 // job is a job of n instances whose single process loops forever; it has no

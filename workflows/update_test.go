@@ -101,11 +101,12 @@ func (e *env) jobView(key string) workflows.JobView {
 	return view
 }
 
-// actions lists, in order, the instances that got action.
+// actions lists, in order, the instances that got action (the notes of
+// SLA-aware updates, events with a message, aside).
 func actions(info workflows.UpdateInfo, action string) []int {
 	var ids []int
 	for _, ev := range info.InstanceEvents {
-		if ev.Action == action {
+		if ev.Action == action && ev.Message == "" {
 			ids = append(ids, ev.InstanceID)
 		}
 	}
