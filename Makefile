@@ -48,9 +48,11 @@ unit:
 fuzz:
 	GO=$(GO) scripts/fuzz.sh $(FUZZTIME) ./config ./health
 
-## lint: gofmt, go vet, staticcheck, workflowcheck
+## lint: gofmt, go mod tidy, go vet, staticcheck, workflowcheck
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum not tidy: run go mod tidy"; exit 1; }
+	@cd tools && $(GO) mod tidy -diff || { echo "tools/go.mod/go.sum not tidy: run go mod tidy in tools/"; exit 1; }
 	$(GO) vet ./...
 	$(TOOLS) staticcheck ./...
 	$(TOOLS) workflowcheck ./workflows/...

@@ -61,13 +61,14 @@ const (
 const DefaultHeartbeatInterval = 5 * time.Second
 
 // defaultHTTPClient reaches task endpoints directly, one connection per
-// request.
+// request, and never follows a redirect: a 3xx is the task's answer.
 var defaultHTTPClient = &http.Client{
 	Transport: &http.Transport{
 		Proxy:             nil,
 		DisableKeepAlives: true,
 		DialContext:       (&net.Dialer{}).DialContext,
 	},
+	CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 }
 
 // Helpers are package functions, not methods: every exported method of

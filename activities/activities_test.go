@@ -431,6 +431,41 @@ func TestStopTask(t *testing.T) {
 	})
 }
 
+// TestStopTaskRedirectNotFollowed: a lifecycle endpoint that redirects has
+// not answered 2xx, so the task is not waited for, and the redirect's target
+// is never asked, with the default client or the caller's.
+func TestStopTaskRedirectNotFollowed(t *testing.T) {
+	var targetHits atomic.Int64
+	target := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { targetHits.Add(1) }))
+	t.Cleanup(target.Close)
+	redirect := func(w http.ResponseWriter) {
+		w.Header().Set("Location", target.URL+"/quitquitquit")
+		w.WriteHeader(http.StatusTemporaryRedirect)
+	}
+	lc := config.DefaultHTTPLifecycleConfig()
+	lc.GracefulShutdownWaitSecs, lc.ShutdownWaitSecs = 5, 5
+	callers := &http.Client{} // follows redirects on its own
+	for name, client := range map[string]*http.Client{"default client": nil, "caller's client": callers} {
+		t.Run(name, func(t *testing.T) {
+			fake := dockerrun.NewFake()
+			acts := &Activities{Runtime: fake, HTTPClient: client}
+			startFake(t, fake, "t-redirect")
+			ls := newLifecycleServer(t, map[string]func(http.ResponseWriter){"/quitquitquit": redirect, "/abortabortabort": redirect})
+			start := time.Now()
+			val, err := newEnv(t, acts).ExecuteActivity(acts.StopTask, StopTaskInput{
+				TaskID: "t-redirect", Host: ls.host, HealthPort: ls.port, Lifecycle: &lc, FinalizationWait: 5})
+			require.NoError(t, err)
+			var res StopTaskResult
+			require.NoError(t, val.Get(&res))
+			assert.Less(t, time.Since(start), 5*time.Second, "not waited for")
+			assert.Equal(t, []string{"POST /quitquitquit: 307", "POST /abortabortabort: 307", "SIGTERM; exited with code 143"}, res.Steps)
+			assert.Equal(t, []string{"POST /quitquitquit", "POST /abortabortabort"}, ls.requests())
+		})
+	}
+	assert.Zero(t, targetHits.Load(), "the redirect's target was asked")
+	assert.Nil(t, callers.CheckRedirect, "the caller's client is left as it was")
+}
+
 func TestHealthCheckFor(t *testing.T) {
 	ports := map[string]int{"health": 31005, "http": 31006}
 	job := testJob()

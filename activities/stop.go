@@ -170,7 +170,11 @@ func (s *stopper) post(ctx context.Context, endpoint string) bool {
 		s.step("POST %s: %v", endpoint, err)
 		return false
 	}
-	resp, err := httpClientOf(s.a).Do(req)
+	// A lifecycle request never follows a redirect, whatever the client: a
+	// 3xx is not a 2xx, so the task is not waited for.
+	client := *httpClientOf(s.a)
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := client.Do(req)
 	if err != nil {
 		s.step("POST %s: %v", endpoint, shortError(err))
 		return false

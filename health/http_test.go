@@ -2,15 +2,19 @@ package health
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,19 +125,6 @@ func TestHTTPCheckerRealListener(t *testing.T) {
 	c := &HTTPChecker{Port: ln.Addr().(*net.TCPAddr).Port, Endpoint: "/health",
 		ExpectedResponse: "ok", ExpectedResponseCode: 200, Timeout: 5 * time.Second}
 	assert.Equal(t, Outcome{Healthy: true}, c.Check(context.Background()))
-}
-
-func TestHTTPCheckerConnectionRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	require.NoError(t, ln.Close())
-
-	c := &HTTPChecker{Host: "127.0.0.1", Port: port, Endpoint: "/health", ExpectedResponse: "ok", Timeout: 5 * time.Second}
-	got := c.Check(context.Background())
-	assert.False(t, got.Healthy)
-	assert.Contains(t, got.Reason, "connection refused")
-	assert.Contains(t, got.Reason, c.URL())
 }
 
 func TestHTTPCheckerTimeouts(t *testing.T) {
@@ -253,4 +244,290 @@ func TestHTTPCheckerBadAddress(t *testing.T) {
 	got := c.Check(context.Background())
 	assert.False(t, got.Healthy)
 	assert.Contains(t, got.Reason, "invalid")
+}
+
+// freePort returns a loopback port that nobody listened on a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+	return port
+}
+
+// dialClient returns a client like the default one that dials with dial.
+func dialClient(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *http.Client {
+	tr := defaultHTTPClient.Transport.(*http.Transport).Clone()
+	tr.DialContext = dial
+	return &http.Client{Transport: tr}
+}
+
+// countingHandler answers "ok" and counts the requests it gets.
+func countingHandler(requests *atomic.Int64) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		fmt.Fprint(w, "ok")
+	}
+}
+
+// TestHTTPCheckerWaitsForListener: the task's process starts listening
+// after the check's first connections were refused; the same attempt goes
+// on connecting and reports the process healthy.
+func TestHTTPCheckerWaitsForListener(t *testing.T) {
+	port := freePort(t)
+	refused := make(chan error, 100)
+	var dialer net.Dialer
+	client := dialClient(func(ctx context.Context, network, addr string) (net.Conn, error) {
+		conn, err := dialer.DialContext(ctx, network, addr)
+		if err != nil {
+			select {
+			case refused <- err:
+			default:
+			}
+		}
+		return conn, err
+	})
+	var requests atomic.Int64
+	srv := &http.Server{Handler: countingHandler(&requests), ReadHeaderTimeout: 5 * time.Second}
+	listening := make(chan error, 1)
+	served := make(chan error, 1)
+	const refusals = 4 // about 200 ms at RetryInterval
+	go func() {
+		for range refusals {
+			select {
+			case err := <-refused:
+				if !errors.Is(err, syscall.ECONNREFUSED) {
+					listening <- fmt.Errorf("dial failed otherwise: %w", err)
+					return
+				}
+			case <-time.After(5 * time.Second):
+				listening <- errors.New("no connection was refused")
+				return
+			}
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		listening <- err
+		if err == nil {
+			served <- srv.Serve(ln)
+		}
+	}()
+
+	c := &HTTPChecker{Port: port, Endpoint: "/health", ExpectedResponse: "ok", Timeout: 5 * time.Second, Client: client}
+	start := time.Now()
+	got := c.Check(context.Background())
+	elapsed := time.Since(start)
+	select {
+	case err := <-listening:
+		require.NoError(t, err)
+	case <-time.After(5 * time.Second):
+		require.Fail(t, "the server never started")
+	}
+	require.NoError(t, srv.Close())
+	<-served
+
+	assert.Equal(t, Outcome{Healthy: true}, got)
+	assert.Equal(t, int64(1), requests.Load())
+	assert.GreaterOrEqual(t, elapsed, (refusals-1)*RetryInterval, "waited between tries")
+	assert.Less(t, elapsed, c.Timeout)
+}
+
+// TestHTTPCheckerRetriesDroppedConnections: like Docker's port proxy before
+// the task's process listens, the port accepts connections and drops them
+// before any answer; the attempt goes on until the process answers.
+func TestHTTPCheckerRetriesDroppedConnections(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var requests atomic.Int64
+	srv := &http.Server{Handler: countingHandler(&requests), ReadHeaderTimeout: 5 * time.Second}
+	const drops = 4 // about 200 ms at RetryInterval
+	var dropped atomic.Int64
+	served := make(chan error, 1)
+	go func() {
+		for range drops {
+			conn, err := ln.Accept()
+			if err != nil {
+				served <- err
+				return
+			}
+			_ = conn.Close()
+			dropped.Add(1)
+		}
+		served <- srv.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		_ = srv.Close()
+		_ = ln.Close()
+		<-served
+	})
+
+	c := &HTTPChecker{Port: ln.Addr().(*net.TCPAddr).Port, Endpoint: "/health", ExpectedResponse: "ok", Timeout: 5 * time.Second}
+	got := c.Check(context.Background())
+	assert.Equal(t, Outcome{Healthy: true}, got)
+	assert.Equal(t, int64(drops), dropped.Load())
+	assert.Equal(t, int64(1), requests.Load())
+}
+
+// TestHTTPCheckerConnectionRefused: a port that never listens fails the
+// attempt once its timeout has passed, with the refusal as reason.
+func TestHTTPCheckerConnectionRefused(t *testing.T) {
+	const timeout = 500 * time.Millisecond
+	port := freePort(t)
+	check := func(t *testing.T, c *HTTPChecker) {
+		t.Helper()
+		start := time.Now()
+		got := c.Check(context.Background())
+		elapsed := time.Since(start)
+		assert.False(t, got.Healthy)
+		assert.Contains(t, got.Reason, "connection refused")
+		assert.Contains(t, got.Reason, c.URL())
+		assert.NotContains(t, got.Reason, "timed out")
+		assert.GreaterOrEqual(t, elapsed, timeout, "tried until the timeout")
+		assert.Less(t, elapsed, timeout+time.Second, "not much longer")
+	}
+	t.Run("default client", func(t *testing.T) {
+		check(t, &HTTPChecker{Host: "127.0.0.1", Port: port, Endpoint: "/health", ExpectedResponse: "ok", Timeout: timeout})
+	})
+	t.Run("one try every RetryInterval", func(t *testing.T) {
+		var dials atomic.Int64
+		var dialer net.Dialer
+		client := dialClient(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			return dialer.DialContext(ctx, network, addr)
+		})
+		check(t, &HTTPChecker{Port: port, Endpoint: "/health", ExpectedResponse: "ok", Timeout: timeout, Client: client})
+		assert.GreaterOrEqual(t, dials.Load(), int64(3))
+		assert.LessOrEqual(t, dials.Load(), int64(timeout/RetryInterval)+1)
+	})
+}
+
+// TestHTTPCheckerAnswerEndsAttempt: any HTTP answer, and a timeout, end the
+// attempt at once: the endpoint gets one request.
+func TestHTTPCheckerAnswerEndsAttempt(t *testing.T) {
+	t.Run("500", func(t *testing.T) {
+		var requests atomic.Int64
+		srv, c := serve(t, func(w http.ResponseWriter, _ *http.Request) {
+			requests.Add(1)
+			w.WriteHeader(http.StatusInternalServerError)
+		})
+		start := time.Now()
+		got := c.Check(context.Background())
+		assert.Less(t, time.Since(start), time.Second)
+		srv.Close()
+		assert.Equal(t, Outcome{Reason: `Response differs from expected response (expected "ok", got "")`}, got)
+		assert.Equal(t, int64(1), requests.Load())
+	})
+	t.Run("timeout", func(t *testing.T) {
+		var requests atomic.Int64
+		srv, c := serve(t, func(_ http.ResponseWriter, r *http.Request) {
+			requests.Add(1)
+			<-r.Context().Done()
+		})
+		c.Timeout = 200 * time.Millisecond
+		got := c.Check(context.Background())
+		srv.Close() // waits for the handler
+		assert.False(t, got.Healthy)
+		assert.Contains(t, got.Reason, "Health check timed out after 200ms")
+		assert.Equal(t, int64(1), requests.Load())
+	})
+}
+
+// TestHTTPCheckerDialErrorsEndAttempt: a DNS error or a dial timeout is not
+// tried again.
+func TestHTTPCheckerDialErrorsEndAttempt(t *testing.T) {
+	for name, dialErr := range map[string]error{
+		"dns":          &net.DNSError{Err: "no such host", Name: "task.invalid", IsNotFound: true},
+		"dial timeout": &net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var dials atomic.Int64
+			client := dialClient(func(context.Context, string, string) (net.Conn, error) {
+				dials.Add(1)
+				return nil, dialErr
+			})
+			c := &HTTPChecker{Port: 80, Endpoint: "/health", ExpectedResponse: "ok", Timeout: 5 * time.Second, Client: client}
+			start := time.Now()
+			got := c.Check(context.Background())
+			assert.Less(t, time.Since(start), time.Second)
+			assert.False(t, got.Healthy)
+			assert.Contains(t, got.Reason, dialErr.Error())
+			assert.Equal(t, int64(1), dials.Load())
+		})
+	}
+}
+
+func TestBeforeAnswer(t *testing.T) {
+	get := func(err error) error { return &url.Error{Op: "Get", URL: "http://127.0.0.1:1/health", Err: err} }
+	sys := func(op string, errno syscall.Errno) error {
+		return get(&net.OpError{Op: op, Net: "tcp", Err: os.NewSyscallError(op, errno)})
+	}
+	for name, err := range map[string]error{
+		"refused":          sys("dial", syscall.ECONNREFUSED),
+		"reset":            sys("read", syscall.ECONNRESET),
+		"broken pipe":      sys("write", syscall.EPIPE),
+		"EOF":              get(io.EOF),
+		"unexpected EOF":   get(io.ErrUnexpectedEOF),
+		"closed unwritten": get(errors.New("http: server closed idle connection")),
+	} {
+		assert.True(t, beforeAnswer(err), name)
+	}
+	for name, err := range map[string]error{
+		"deadline":     get(context.DeadlineExceeded),
+		"canceled":     get(context.Canceled),
+		"dial timeout": get(&net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}),
+		"dns":          get(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "x.invalid", IsNotFound: true}}),
+		"malformed":    get(errors.New(`net/http: HTTP/1.x transport connection broken: malformed HTTP response "hello"`)),
+		"bad url":      &url.Error{Op: "parse", URL: "http://bad host:80/", Err: errors.New("invalid character \" \" in host name")},
+	} {
+		assert.False(t, beforeAnswer(err), name)
+	}
+}
+
+// TestHTTPCheckerRedirectNotFollowed: a 3xx is the task's answer, and an
+// unhealthy one; its target is never asked, whatever the client.
+func TestHTTPCheckerRedirectNotFollowed(t *testing.T) {
+	var targetRequests, requests atomic.Int64
+	target := httptest.NewServer(countingHandler(&targetRequests))
+	t.Cleanup(target.Close)
+	_, base := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		code, err := strconv.Atoi(r.URL.Query().Get("code"))
+		if err != nil {
+			code = http.StatusFound
+		}
+		http.Redirect(w, r, target.URL+"/health", code)
+	})
+	plain := &http.Client{}
+	follows := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+	tests := []struct {
+		name         string
+		endpoint     string
+		expected     string
+		expectedCode int
+		client       *http.Client
+		want         string
+	}{
+		{"expected body", "/health", "ok", 0, nil,
+			`Response differs from expected response (expected "ok", got "")`},
+		{"expected code", "/health", "", 200, nil,
+			"Response code differs from expected response (expected 200, got 302)"},
+		{"no expectations", "/health", "", 0, nil,
+			"Response is a redirect, which is not followed (got 302)"},
+		{"permanent", "/health?code=308", "", 200, nil,
+			"Response code differs from expected response (expected 200, got 308)"},
+		{"caller's client", "/health", "ok", 0, plain,
+			`Response differs from expected response (expected "ok", got "")`},
+		{"caller's client that follows", "/health?code=307", "", 200, follows,
+			"Response code differs from expected response (expected 200, got 307)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := *base
+			c.Endpoint, c.ExpectedResponse, c.ExpectedResponseCode, c.Client = tt.endpoint, tt.expected, tt.expectedCode, tt.client
+			assert.Equal(t, Outcome{Reason: tt.want}, c.Check(context.Background()))
+		})
+	}
+	assert.Equal(t, int64(len(tests)), requests.Load())
+	assert.Zero(t, targetRequests.Load(), "the redirect's target was asked")
+	assert.Nil(t, plain.CheckRedirect, "the caller's client is left as it was")
 }

@@ -45,6 +45,9 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
+	for _, n := range st.Notes {
+		fmt.Fprintln(os.Stderr, "borealis-worker: note:", n)
+	}
 	logger := newLogger(st.LogLevel)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)

@@ -11,6 +11,7 @@ package settings
 import (
 	"errors"
 	"fmt"
+	iofs "io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -73,6 +74,10 @@ type Settings struct {
 	// MetricsAddress is where the worker serves Prometheus metrics ("" = off).
 	MetricsAddress string
 	LogLevel       string
+	// Notes are things the user should know about how the settings were
+	// found, e.g. that ./borealis.yaml chose the Temporal address. The CLI
+	// and the worker print each on stderr as "note: " + the note.
+	Notes []string
 
 	sources map[string]Source
 	values  map[string]any
@@ -236,19 +241,19 @@ func Load(fs *pflag.FlagSet) (*Settings, error) {
 	if file == "" {
 		file = os.Getenv(EnvPrefix + "_CONFIG")
 	}
-	if file != "" {
-		v.SetConfigFile(file)
-	} else {
-		v.SetConfigName("borealis")
-		v.SetConfigType("yaml")
-		v.AddConfigPath(".")
-		if dir, err := os.UserConfigDir(); err == nil {
-			v.AddConfigPath(filepath.Join(dir, "borealis"))
+	explicit := file != ""
+	if !explicit {
+		var err error
+		if file, err = findFile(); err != nil {
+			return nil, fmt.Errorf("settings file: %w", err)
 		}
 	}
-	if err := v.ReadInConfig(); err != nil {
-		var notFound viper.ConfigFileNotFoundError
-		if file != "" || !errors.As(err, &notFound) {
+	if file != "" {
+		// Always YAML, whatever the name ends with: viper would otherwise
+		// pick a format from the extension, or none without one.
+		v.SetConfigFile(file)
+		v.SetConfigType("yaml")
+		if err := v.ReadInConfig(); err != nil {
 			return nil, fmt.Errorf("settings file: %w", err)
 		}
 	}
@@ -329,7 +334,73 @@ func Load(fs *pflag.FlagSet) (*Settings, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("invalid settings: %w", errors.Join(errs...))
 	}
+	if !explicit && file == localFile {
+		if note := localFileNote(st); note != "" {
+			st.Notes = append(st.Notes, note)
+		}
+	}
 	return st, nil
+}
+
+// localFile is the settings file looked for in the working directory.
+const localFile = "./borealis.yaml"
+
+// findFile is the settings file used when neither --config nor
+// BOREALIS_CONFIG names one: ./borealis.yaml, else the user's
+// borealis.yaml ($XDG_CONFIG_HOME/borealis, else ~/.config/borealis), else
+// none (""). No other name is ever read: no other extension, and not an
+// extensionless ./borealis, which in bin/ is the CLI itself.
+func findFile() (string, error) {
+	candidates := []string{localFile}
+	if dir := userConfigDir(); dir != "" {
+		candidates = append(candidates, filepath.Join(dir, "borealis", "borealis.yaml"))
+	}
+	for _, c := range candidates {
+		_, err := os.Stat(c)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, iofs.ErrNotExist) {
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+// userConfigDir is $XDG_CONFIG_HOME, else ~/.config, else "" (no home).
+func userConfigDir() string {
+	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".config")
+}
+
+// connectionKeys say which Temporal cluster a process talks to, and how;
+// a file in the working directory that sets one of them is announced.
+var connectionKeys = []string{
+	KeyTemporalAddress, KeyTemporalNamespace, KeyTemporalAPIKey,
+	KeyTemporalTLSCert, KeyTemporalTLSKey, KeyTemporalTLSCA, KeyTemporalTLSServer,
+}
+
+// localFileNote names the connection keys whose value comes from
+// ./borealis.yaml, or is "" when there are none: a file in whatever
+// directory one happens to be in must not silently point the CLI at another
+// cluster. Keys a flag or the environment overrides are not named.
+func localFileNote(st *Settings) string {
+	var keys []string
+	for _, k := range connectionKeys {
+		if st.sources[k] == SourceFile {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	return localFile + " sets " + strings.Join(keys, ", ")
 }
 
 // checkFileKeys rejects keys in borealis.yaml that are not settings, so a
@@ -365,6 +436,12 @@ func (s *Settings) validate() []error {
 	}
 	if (s.Temporal.TLSCert == "") != (s.Temporal.TLSKey == "") {
 		errs = append(errs, fmt.Errorf("%s and %s: set both or neither", KeyTemporalTLSCert, KeyTemporalTLSKey))
+	}
+	if s.Temporal.TLSServerName != "" && !s.Temporal.TLS() {
+		// It only names the server to verify; alone it would leave the
+		// connection in plain text.
+		errs = append(errs, fmt.Errorf("%s: set, but TLS is off (set %s, %s and %s, or %s)",
+			KeyTemporalTLSServer, KeyTemporalTLSCA, KeyTemporalTLSCert, KeyTemporalTLSKey, KeyTemporalAPIKey))
 	}
 	if net.ParseIP(s.Ports.HostAddress) == nil {
 		errs = append(errs, fmt.Errorf("%s: %q is not an IP address", KeyPortsHost, s.Ports.HostAddress))

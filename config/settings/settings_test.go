@@ -125,6 +125,7 @@ func TestInvalidSettings(t *testing.T) {
 		"sla min not int":    {"sla:\n  min_instances: many\n", `sla.min_instances: "many" is not a whole number`},
 		"sla non_prod":       {"sla:\n  non_production: perhaps\n", `sla.non_production: "perhaps" is not true or false`},
 		"sla unknown key":    {"sla:\n  min_instance: 3\n", "unknown keys: sla.min_instance"},
+		"server name, plain": {"temporal:\n  tls_server_name: t.example\n", "temporal.tls_server_name: set, but TLS is off (set temporal.tls_ca, temporal.tls_cert and temporal.tls_key, or temporal.api_key)"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -183,4 +184,126 @@ func TestSLASettings(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, SLA{CheckInterval: 2 * time.Second, MinInstances: 8, NonProduction: true}, st.SLA)
 	assert.Equal(t, "sla-check-interval", FlagName(KeySLACheckInterval))
+}
+
+func TestOnlyBorealisYAML(t *testing.T) {
+	evil := "temporal:\n  address: elsewhere:7233\n"
+	others := map[string]string{
+		// bin/borealis is the CLI itself; a YAML body makes the test fail on
+		// the address rather than on a parse error.
+		"borealis":      evil,
+		"borealis.yml":  evil,
+		"borealis.json": `{"temporal": {"address": "elsewhere:7233"}}`,
+		"borealis.toml": "[temporal]\naddress = \"elsewhere:7233\"\n",
+	}
+	for name, body := range others {
+		t.Run("./"+name, func(t *testing.T) {
+			dir := isolate(t)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644))
+			st, err := Load(newFlags(t))
+			require.NoError(t, err)
+			assert.Equal(t, "localhost:7233", st.Temporal.Address)
+			assert.Empty(t, st.Notes)
+		})
+		t.Run("~/.config/borealis/"+name, func(t *testing.T) {
+			dir := isolate(t)
+			conf := filepath.Join(dir, ".config", "borealis")
+			require.NoError(t, os.MkdirAll(conf, 0o755))
+			require.NoError(t, os.WriteFile(filepath.Join(conf, name), []byte(body), 0o644))
+			st, err := Load(newFlags(t))
+			require.NoError(t, err)
+			assert.Equal(t, "localhost:7233", st.Temporal.Address)
+		})
+	}
+
+	// The user's borealis.yaml, when the working directory has none; found
+	// under ~/.config without XDG_CONFIG_HOME too.
+	dir := isolate(t)
+	t.Setenv("XDG_CONFIG_HOME", "")
+	conf := filepath.Join(dir, ".config", "borealis")
+	require.NoError(t, os.MkdirAll(conf, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(conf, "borealis.yaml"), []byte(evil), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "borealis.json"), []byte(`{"temporal": {"address": "json:7233"}}`), 0o644))
+	st, err := Load(newFlags(t))
+	require.NoError(t, err)
+	assert.Equal(t, "elsewhere:7233", st.Temporal.Address)
+	assert.Empty(t, st.Notes, "only ./borealis.yaml is announced")
+
+	// A file named explicitly is YAML whatever its name.
+	path := filepath.Join(dir, "settings")
+	require.NoError(t, os.WriteFile(path, []byte("temporal:\n  namespace: named\n"), 0o644))
+	st, err = Load(newFlags(t, "--config", path))
+	require.NoError(t, err)
+	assert.Equal(t, "named", st.Temporal.Namespace)
+}
+
+func TestLocalFileNote(t *testing.T) {
+	dir := isolate(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "borealis.yaml"), []byte(`
+temporal:
+  address: elsewhere:7233
+  tls_ca: /etc/ca.pem
+  task_queue: q
+ports:
+  range: 40000-40010
+`), 0o644))
+	st, err := Load(newFlags(t))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"./borealis.yaml sets temporal.address, temporal.tls_ca"}, st.Notes)
+
+	// A key the environment or a flag overrides is not the file's doing.
+	t.Setenv("BOREALIS_TEMPORAL_ADDRESS", "env:7233")
+	st, err = Load(newFlags(t))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"./borealis.yaml sets temporal.tls_ca"}, st.Notes)
+	st, err = Load(newFlags(t, "--temporal-tls-ca", "/flag.pem"))
+	require.NoError(t, err)
+	assert.Empty(t, st.Notes)
+
+	// Named with --config or BOREALIS_CONFIG, the file is chosen: no note.
+	st, err = Load(newFlags(t, "--config", "borealis.yaml"))
+	require.NoError(t, err)
+	assert.Empty(t, st.Notes)
+	t.Setenv("BOREALIS_CONFIG", "./borealis.yaml")
+	st, err = Load(newFlags(t))
+	require.NoError(t, err)
+	assert.Empty(t, st.Notes)
+
+	// Every connection key is named; other keys are not.
+	dir = isolate(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "borealis.yaml"), []byte(`
+temporal:
+  namespace: other
+  api_key: k
+  tls_cert: /c.pem
+  tls_key: /k.pem
+  tls_server_name: t.example
+  web_ui: http://ui
+`), 0o644))
+	st, err = Load(newFlags(t))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"./borealis.yaml sets temporal.namespace, temporal.api_key, temporal.tls_cert, temporal.tls_key, temporal.tls_server_name"}, st.Notes)
+
+	dir = isolate(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "borealis.yaml"), []byte("log_level: debug\n"), 0o644))
+	st, err = Load(newFlags(t))
+	require.NoError(t, err)
+	assert.Empty(t, st.Notes)
+}
+
+func TestTLSServerName(t *testing.T) {
+	isolate(t)
+	t.Setenv("BOREALIS_TEMPORAL_TLS_SERVER_NAME", "t.example")
+	_, err := Load(newFlags(t))
+	require.ErrorContains(t, err, "temporal.tls_server_name: set, but TLS is off")
+	for _, on := range [][]string{
+		{"--temporal-tls-ca", "/ca.pem"},
+		{"--temporal-api-key", "k"},
+		{"--temporal-tls-cert", "/c.pem", "--temporal-tls-key", "/k.pem"},
+	} {
+		st, err := Load(newFlags(t, on...))
+		require.NoError(t, err, on)
+		assert.Equal(t, "t.example", st.Temporal.TLSServerName)
+		assert.True(t, st.Temporal.TLS())
+	}
 }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/converter"
@@ -246,7 +248,7 @@ func describeHealth(p *activities.HealthProgress) (string, bool) {
 	last, ok := p.History.Last()
 	if !ok {
 		if p.Counter.Status != "" {
-			return string(p.Counter.Status), false
+			return escapeText(string(p.Counter.Status)), false
 		}
 		return "-", false
 	}
@@ -255,7 +257,8 @@ func describeHealth(p *activities.HealthProgress) (string, bool) {
 	case last.Snoozed:
 		text = "snoozed"
 	case !last.Healthy:
-		text = "failed: " + last.Reason
+		// A shell check's reason holds the command's output.
+		text = "failed: " + escapeText(last.Reason)
 	}
 	return fmt.Sprintf("%s (%d/%d failed)", text, p.History.TotalFailures, p.History.Total), last.Snoozed
 }
@@ -265,4 +268,25 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// escapeText makes text that came from a task safe for a terminal and for
+// one table cell: control characters (C0, DEL, C1, tabs and newlines
+// included), other unprintable runes and invalid UTF-8 are written as Go
+// escapes (\n, \x1b, \u202e), as strconv.Quote writes them but without the
+// quotes; everything else, quotes and backslashes included, is kept.
+func escapeText(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case strconv.IsPrint(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }

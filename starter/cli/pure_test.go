@@ -2,14 +2,18 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/borealis-dev/borealis/activities"
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/config/settings"
+	"github.com/borealis-dev/borealis/health"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -81,4 +85,60 @@ func TestPrintStatusEndedJob(t *testing.T) {
 	require.NoError(t, printStatus(&out, snap, nil, at.Add(time.Minute)))
 	assert.Contains(t, out.String(), "Job c/r/e/n: 0 active of 0 instances (killed)\n")
 	assert.Contains(t, out.String(), "KILLED (ended)  2026-01-02 03:04:05 (1m0s ago)  http=h:1")
+}
+
+// A shell health check's reason holds the command's output: job status must
+// not hand its escape sequences to the terminal, nor let it break the table.
+func TestPrintStatusEscapesTaskText(t *testing.T) {
+	const hostile = "\x1b[31mred\x1b[0m\n\x00"
+	const shown = `\x1b[31mred\x1b[0m\n\x00`
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
+	failed := func(reason string) *activities.HealthProgress {
+		p := &activities.HealthProgress{}
+		p.History.Add(health.CheckResult{Time: at, Reason: reason})
+		return p
+	}
+	task := func(p *activities.HealthProgress) *workflows.TaskInfo {
+		return &workflows.TaskInfo{TaskID: "t1", Status: workflows.StatusRunning, Health: p,
+			TaskEvents: []workflows.TaskEvent{{Timestamp: at.UnixMilli(), Status: workflows.StatusRunning, Message: hostile}}}
+	}
+	snap := &jobSnapshot{key: "c/r/e/n", view: workflows.JobView{Instances: []workflows.InstanceRef{{ID: 0}, {ID: 1}, {ID: 2}}},
+		instances: []workflows.InstanceStatus{
+			{InstanceID: 0, Active: task(failed(hostile))},
+			{InstanceID: 1, Active: task(nil)}, // the live heartbeat's reason
+			{InstanceID: 2, Active: task(&activities.HealthProgress{Counter: health.State{Status: health.Status(hostile)}})},
+		}}
+	live := map[int]*activities.HealthProgress{1: failed("live " + hostile)}
+	var out bytes.Buffer
+	require.NoError(t, printStatus(&out, snap, live, at.Add(time.Minute)))
+	text := out.String()
+	assert.Contains(t, text, "failed: "+shown+" (1/1 failed)")
+	assert.Contains(t, text, "failed: live "+shown+" (1/1 failed)")
+	assert.Contains(t, text, "  "+shown+"  ")
+	assert.NotContains(t, text, "\x1b")
+	assert.NotContains(t, text, "\x00")
+	assert.Len(t, strings.Split(strings.TrimSuffix(text, "\n"), "\n"), 5, "a line per instance, a header and the job line:\n%s", text)
+
+	// --write-json keeps the message as it is: JSON escapes it.
+	raw, err := json.Marshal(toTaskJSON(*task(nil)))
+	require.NoError(t, err)
+	assert.Contains(t, string(raw), `"message":"\u001b[31mred\u001b[0m\n\u0000"`)
+	var back taskJSON
+	require.NoError(t, json.Unmarshal(raw, &back))
+	assert.Equal(t, hostile, back.TaskEvents[0].Message)
+}
+
+func TestEscapeText(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                               "",
+		"plain: exit 3 \"quoted\" \\ ok": "plain: exit 3 \"quoted\" \\ ok",
+		"a\tb\r\n":                       `a\tb\r\n`,
+		"\x1b[2J\x07\x7f":                `\x1b[2J\a\x7f`,
+		"c1 \u009b31m":                   `c1 \u009b31m`,
+		"bidi \u202e":                    `bidi \u202e`,
+		"bad \xff\xfe utf-8":             `bad \xff\xfe utf-8`,
+		"kept: é 日本 \ufffd":              "kept: é 日本 \ufffd",
+	} {
+		assert.Equal(t, want, escapeText(in), "%q", in)
+	}
 }

@@ -35,6 +35,9 @@ func (a *app) loadSettings() (*settings.Settings, error) {
 		return nil, withCode(ExitInvalidParameter, err)
 	}
 	a.settings = st
+	for _, n := range st.Notes {
+		fmt.Fprintln(a.err, "note:", n)
+	}
 	return st, nil
 }
 
