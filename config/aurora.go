@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"go.starlark.net/resolve"
 	"go.starlark.net/starlark"
@@ -39,6 +40,9 @@ type object struct {
 	bkeys  []string // .bind() names, in the order given
 	binds  map[string]starlark.Value
 	frozen bool
+	// printing is set while String runs: an object can hold itself through
+	// a list (l.append(o) where o holds l), which printed forever.
+	printing bool
 }
 
 var (
@@ -100,8 +104,13 @@ func (o *object) setKwargs(fn string, args starlark.Tuple, kwargs []starlark.Tup
 // list of those, or a single Constraint, and makes one flat list.
 func flattenConstraints(v starlark.Value) starlark.Value {
 	var out []starlark.Value
-	var walk func(v starlark.Value) bool
-	walk = func(v starlark.Value) bool {
+	// Lists may hold one another many times, or nest deeply.
+	left := maxValueElems
+	var walk func(v starlark.Value, depth int) bool
+	walk = func(v starlark.Value, depth int) bool {
+		if left--; left < 0 || depth > maxNesting {
+			return false
+		}
 		switch x := v.(type) {
 		case *object:
 			out = append(out, x)
@@ -109,7 +118,7 @@ func flattenConstraints(v starlark.Value) starlark.Value {
 		case *starlark.List, starlark.Tuple:
 			seq := x.(starlark.Indexable)
 			for i := range seq.Len() {
-				if !walk(seq.Index(i)) {
+				if !walk(seq.Index(i), depth+1) {
 					return false
 				}
 			}
@@ -117,13 +126,18 @@ func flattenConstraints(v starlark.Value) starlark.Value {
 		}
 		return false
 	}
-	if !walk(v) {
+	if !walk(v, 0) {
 		return v // not constraints: let the decoder name the problem
 	}
 	return starlark.NewList(out)
 }
 
 func (o *object) String() string {
+	if o.printing {
+		return o.kind + "(...)"
+	}
+	o.printing = true
+	defer func() { o.printing = false }()
 	var b strings.Builder
 	b.WriteString(o.kind + "(")
 	for i, k := range o.keys {
@@ -192,15 +206,15 @@ func (o *object) Attr(name string) (starlark.Value, error) {
 }
 
 // CallInternal makes a copy with the keyword arguments as overrides.
-func (o *object) CallInternal(_ *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+func (o *object) CallInternal(thread *starlark.Thread, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	c := o.copy()
 	if err := c.setKwargs(o.kind, args, kwargs); err != nil {
 		return nil, err
 	}
-	return c, nil
+	return c, chargeObject(thread, c)
 }
 
-func (o *object) bindMethod(_ *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+func (o *object) bindMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	c := o.copy()
 	for _, a := range args {
 		d, ok := a.(*starlark.Dict)
@@ -218,7 +232,7 @@ func (o *object) bindMethod(_ *starlark.Thread, b *starlark.Builtin, args starla
 	for _, kv := range kwargs {
 		c.bind(string(kv[0].(starlark.String)), kv[1])
 	}
-	return c, nil
+	return c, chargeObject(thread, c)
 }
 
 // goToStarlark shows a model default as a Starlark value.
@@ -264,9 +278,12 @@ func goToStarlark(v reflect.Value) starlark.Value {
 
 func constructor(t reflect.Type) *starlark.Builtin {
 	name := auroraName[t]
-	return starlark.NewBuiltin(name, func(_ *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	return starlark.NewBuiltin(name, func(thread *starlark.Thread, _ *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 		o := newObject(t)
-		return o, o.setKwargs(name, args, kwargs)
+		if err := o.setKwargs(name, args, kwargs); err != nil {
+			return nil, err
+		}
+		return o, chargeObject(thread, o)
 	})
 }
 
@@ -325,7 +342,7 @@ func makeOrder(fn string, items []starlark.Value) (starlark.Value, error) {
 		case *object:
 			n, ok := v.fields["name"].(starlark.String)
 			if v.kind != "Process" || !ok {
-				return nil, fmt.Errorf("%s: argument %d: want a Process with a name or a process name, got %s", fn, i+1, v.String())
+				return nil, fmt.Errorf("%s: argument %d: want a Process with a name or a process name, got %s", fn, i+1, shortenMsg(v.String()))
 			}
 			names = append(names, n)
 		case *starlark.Dict:
@@ -365,10 +382,27 @@ func auroraPredeclared() starlark.StringDict {
 	return d
 }
 
+// maxNodes bounds the values of an Aurora file's jobs, as maxYAMLNodes does
+// for YAML: a list that holds another many times expands to a tree.
+const maxNodes = 1_000_000
+
+// nodeConverter converts the values built by an Aurora file.
+type nodeConverter struct {
+	left int // nodes it may still make
+}
+
 // starlarkToNode converts a value built by an Aurora file.
 func starlarkToNode(v starlark.Value, depth int) (*node, error) {
-	if depth > 100 {
+	cv := &nodeConverter{left: maxNodes}
+	return cv.convert(v, depth)
+}
+
+func (cv *nodeConverter) convert(v starlark.Value, depth int) (*node, error) {
+	if depth > maxNesting {
 		return nil, errors.New("value nests too deeply (does a list contain itself?)")
+	}
+	if cv.left--; cv.left < 0 {
+		return nil, fmt.Errorf("value too large: over %d values (does a list hold another many times?)", maxNodes)
 	}
 	switch v := v.(type) {
 	case starlark.NoneType:
@@ -378,7 +412,7 @@ func starlarkToNode(v starlark.Value, depth int) (*node, error) {
 	case starlark.Int:
 		i, ok := v.Int64()
 		if !ok {
-			return nil, fmt.Errorf("integer %s is too large", v)
+			return nil, fmt.Errorf("integer %s is too large", shorten(v.String()))
 		}
 		return &node{kind: nodeInt, i: i}, nil
 	case starlark.Float:
@@ -391,7 +425,7 @@ func starlarkToNode(v starlark.Value, depth int) (*node, error) {
 		}
 		n := &node{kind: nodeList}
 		for i := range v.Len() {
-			c, err := starlarkToNode(v.Index(i), depth+1)
+			c, err := cv.convert(v.Index(i), depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -405,7 +439,7 @@ func starlarkToNode(v starlark.Value, depth int) (*node, error) {
 			if !ok {
 				return nil, fmt.Errorf("mapping keys must be strings, got %s", kv[0].Type())
 			}
-			c, err := starlarkToNode(kv[1], depth+1)
+			c, err := cv.convert(kv[1], depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -415,7 +449,7 @@ func starlarkToNode(v starlark.Value, depth int) (*node, error) {
 	case *object:
 		n := newMap(v.kind)
 		for _, k := range v.keys {
-			c, err := starlarkToNode(v.fields[k], depth+1)
+			c, err := cv.convert(v.fields[k], depth+1)
 			if err != nil {
 				return nil, fmt.Errorf("%s.%s: %w", v.kind, k, err)
 			}
@@ -424,7 +458,7 @@ func starlarkToNode(v starlark.Value, depth int) (*node, error) {
 		if len(v.bkeys) > 0 {
 			n.binds = newMap("")
 			for _, k := range v.bkeys {
-				c, err := starlarkToNode(v.binds[k], depth+1)
+				c, err := cv.convert(v.binds[k], depth+1)
 				if err != nil {
 					return nil, fmt.Errorf("%s.bind(%s): %w", v.kind, k, err)
 				}
@@ -436,9 +470,20 @@ func starlarkToNode(v starlark.Value, depth int) (*node, error) {
 	return nil, fmt.Errorf("cannot use a %s as a config value", v.Type())
 }
 
-// parseAurora runs an Aurora file and returns its jobs list as a node.
+// parseAurora runs an Aurora file and returns its jobs list as a node. The
+// run is bounded (starlark_limits.go): in steps, in wall-clock time, in how
+// deep calls nest and in what it allocates.
 func parseAurora(name string, data []byte, opts LoadOptions) (*node, *Errors) {
 	errs := &Errors{}
+	steps := opts.MaxSteps
+	if steps == 0 {
+		steps = defaultMaxSteps
+	}
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = defaultTimeout
+	}
+	g := newGuard(steps)
 	thread := &starlark.Thread{
 		Name: name,
 		Print: func(_ *starlark.Thread, msg string) {
@@ -449,13 +494,36 @@ func parseAurora(name string, data []byte, opts LoadOptions) (*node, *Errors) {
 		Load: func(*starlark.Thread, string) (starlark.StringDict, error) {
 			return nil, errors.New("load() is not supported in Aurora files")
 		},
+		OnMaxSteps: g.onSteps,
 	}
-	steps := opts.MaxSteps
-	if steps == 0 {
-		steps = defaultMaxSteps
+	thread.SetLocal(guardKey, g)
+	thread.SetMaxExecutionSteps(min(stepsPerCheck, steps))
+	predeclared := auroraPredeclared()
+	g.guardPredeclared(predeclared)
+
+	f, err := auroraFileOptions.Parse(name, data, 0)
+	if err != nil {
+		addStarlarkError(errs, name, err)
+		return nil, errs
 	}
-	thread.SetMaxExecutionSteps(steps)
-	globals, err := starlark.ExecFileOptions(auroraFileOptions, thread, name, data, auroraPredeclared())
+	if serrs := guardSyntax(f); len(serrs) > 0 {
+		for _, e := range serrs {
+			errs.Add(e.Pos.String(), "%s", e.Msg)
+		}
+		return nil, errs
+	}
+	prog, err := starlark.FileProgram(f, predeclared.Has)
+	if err != nil {
+		addStarlarkError(errs, name, err)
+		return nil, errs
+	}
+	timer := time.AfterFunc(timeout, func() {
+		thread.Cancel(fmt.Sprintf("took longer than %v, the time limit for an Aurora file", timeout))
+	})
+	// Globals are not frozen: freezing walks every value, as often as a
+	// tuple holds it, and nothing else runs in them.
+	globals, err := prog.Init(thread, predeclared)
+	timer.Stop()
 	if err != nil {
 		addStarlarkError(errs, name, err)
 		return nil, errs
@@ -492,8 +560,8 @@ func addStarlarkError(errs *Errors, name string, err error) {
 				break
 			}
 		}
-		errs.Add(path, "%s", ee.Msg)
+		errs.Add(path, "%s", shortenMsg(ee.Msg))
 	default:
-		errs.Add(name, "%v", err)
+		errs.Add(name, "%s", shortenMsg(err.Error()))
 	}
 }

@@ -21,23 +21,66 @@ func (e FieldError) Error() string {
 	return e.Path + ": " + e.Msg
 }
 
+// maxShown is how much of a value (a job key, a file's text) a message shows.
+const maxShown = 200
+
+// shorten cuts s for a message.
+func shorten(s string) string {
+	if len(s) <= maxShown {
+		return s
+	}
+	return s[:maxShown] + "..."
+}
+
+// MaxProblems is how many problems an Errors keeps; past it they are only
+// counted, so that a generated config with a mistake in each of its
+// thousands of jobs gives a readable message and bounded work.
+const MaxProblems = 1000
+
+// maxMessage bounds a message made from a value (fail(x), an error quoting
+// a huge string).
+const maxMessage = 2000
+
+// shortenMsg cuts a long message.
+func shortenMsg(s string) string {
+	if len(s) <= maxMessage {
+		return s
+	}
+	return s[:maxMessage] + fmt.Sprintf("... (%d bytes more)", len(s)-maxMessage)
+}
+
 // Errors is every problem found in a configuration. It is the error type of
 // Load, LoadBytes, Validate and SelectJob; use errors.As to get at it.
 type Errors struct {
 	List []FieldError
+	// omitted counts the problems past MaxProblems, not kept in List.
+	omitted int
 }
 
 // Add records a problem at path.
 func (e *Errors) Add(path, format string, args ...any) {
+	if len(e.List) >= MaxProblems {
+		e.omitted++
+		return
+	}
 	e.List = append(e.List, FieldError{Path: path, Msg: fmt.Sprintf(format, args...)})
 }
 
-// Len is the number of problems recorded.
+// add records a problem already made.
+func (e *Errors) add(fe FieldError) {
+	if len(e.List) >= MaxProblems {
+		e.omitted++
+		return
+	}
+	e.List = append(e.List, fe)
+}
+
+// Len is the number of problems recorded, the omitted ones included.
 func (e *Errors) Len() int {
 	if e == nil {
 		return 0
 	}
-	return len(e.List)
+	return len(e.List) + e.omitted
 }
 
 // Err returns e when it holds a problem, else nil.
@@ -50,9 +93,12 @@ func (e *Errors) Err() error {
 
 // Error is one problem per line.
 func (e *Errors) Error() string {
-	lines := make([]string, len(e.List))
+	lines := make([]string, len(e.List), len(e.List)+1)
 	for i, fe := range e.List {
 		lines[i] = fe.Error()
+	}
+	if e.omitted > 0 {
+		lines = append(lines, fmt.Sprintf("... and %d more problems", e.omitted))
 	}
 	return strings.Join(lines, "\n")
 }

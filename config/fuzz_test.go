@@ -25,6 +25,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("a: &a [*a, *a]\njobs: [*a]\n"), uint8(1))
 	f.Add([]byte("def f(n):\n  return f(n+1)\njobs = [f(0)]\n"), uint8(0))
 	f.Add([]byte("p = Process(name='p', cmdline='x').bind(a='{{b}}', b='{{a}}')\njobs=[Job(task=SequentialTask(processes=[p, p(name='q')]))]\n"), uint8(0))
+	// The guarded operators, methods and values of Aurora files.
+	f.Add([]byte("x = [1]\nx += [2]\nt = (1, x[1:])\ns = 'a' * 3 + '%d' % len(t)\ng = lambda *a, **k: (a, k)\nd = {}\nd['k'] = g(1, z=2)\n"+
+		"jobs = [Job(cluster='c', role='r', environment='e', task=Task(processes=[Process(name=s, cmdline=str(d) + ','.join([str(i) for i in x]))], resources=Resources(cpu=1, ram=MB, disk=MB)))]\n"), uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, format uint8) {
 		name := "fuzz" + fuzzExts[int(format)%len(fuzzExts)]
 		jobs, err := LoadBytes(name, data, LoadOptions{MaxSteps: 100_000, Binds: map[string]string{"x": "1"}})

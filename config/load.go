@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // LoadOptions tune Load and LoadBytes.
@@ -20,7 +23,14 @@ type LoadOptions struct {
 	// MaxSteps bounds the Starlark computation of an Aurora file; 0 means
 	// 10 million steps.
 	MaxSteps uint64
+	// Timeout bounds the wall-clock time of running an Aurora file; 0 means
+	// 5 seconds.
+	Timeout time.Duration
 }
+
+// MaxConfigBytes bounds the size of a configuration file: 4 MiB, far more
+// than any hand-written or generated config needs, little enough to parse.
+const MaxConfigBytes = 4 << 20
 
 // Format is a configuration file format, chosen by the file's extension.
 type Format int
@@ -48,13 +58,95 @@ func FormatOf(name string) Format {
 // Load reads the jobs of a configuration file. Errors about the
 // configuration (including a file that cannot be read) are *Errors.
 func Load(path string, opts LoadOptions) ([]*Job, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		errs := &Errors{}
-		errs.Add(path, "cannot read config: %v", unwrapPathError(err))
+	data, errs := readConfig(path)
+	if errs != nil {
 		return nil, errs
 	}
 	return LoadBytes(path, data, opts)
+}
+
+// readConfig reads a config file, refusing before reading what it cannot
+// load: an unknown extension, anything but a regular file (a device such as
+// /dev/zero never ends, a FIFO blocks) and a file over MaxConfigBytes. It
+// reads at most MaxConfigBytes+1 bytes, so a file that grows meanwhile is
+// caught too.
+func readConfig(path string) ([]byte, *Errors) {
+	errs := &Errors{}
+	if FormatOf(path) == FormatUnknown {
+		addUnknownFormat(errs, path)
+		return nil, errs
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		errs.Add(path, "cannot read config: %v", unwrapPathError(err))
+		return nil, errs
+	}
+	if !checkConfigFile(errs, path, fi) {
+		return nil, errs
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		errs.Add(path, "cannot read config: %v", unwrapPathError(err))
+		return nil, errs
+	}
+	defer f.Close()
+	// The path may name another file now than when it was checked.
+	if fi, err = f.Stat(); err != nil {
+		errs.Add(path, "cannot read config: %v", unwrapPathError(err))
+		return nil, errs
+	}
+	if !checkConfigFile(errs, path, fi) {
+		return nil, errs
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxConfigBytes+1))
+	if err != nil {
+		errs.Add(path, "cannot read config: %v", unwrapPathError(err))
+		return nil, errs
+	}
+	if len(data) > MaxConfigBytes {
+		// It grew after it was checked: its size is not known.
+		errs.Add(path, "config is over %d bytes, the limit (4 MiB)", MaxConfigBytes)
+		return nil, errs
+	}
+	return data, nil
+}
+
+// checkConfigFile refuses a file that is not regular or is too large.
+func checkConfigFile(errs *Errors, path string, fi fs.FileInfo) bool {
+	if !fi.Mode().IsRegular() {
+		errs.Add(path, "cannot read config: not a regular file (%s)", fileKind(fi.Mode()))
+		return false
+	}
+	if fi.Size() > MaxConfigBytes {
+		addTooLarge(errs, path, fi.Size())
+		return false
+	}
+	return true
+}
+
+func addTooLarge(errs *Errors, name string, size int64) {
+	errs.Add(name, "config is %d bytes, over the limit of %d bytes (4 MiB)", size, MaxConfigBytes)
+}
+
+// fileKind names the kind of a file that is not regular.
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
+}
+
+func addUnknownFormat(errs *Errors, name string) {
+	errs.Add(name, "unknown config format %q: use .aurora, .yaml, .yml or .json", shorten(filepath.Ext(name)))
 }
 
 func unwrapPathError(err error) error {
@@ -71,6 +163,11 @@ func unwrapPathError(err error) error {
 func LoadBytes(name string, data []byte, opts LoadOptions) ([]*Job, error) {
 	var root *node
 	var errs *Errors
+	if len(data) > MaxConfigBytes {
+		errs = &Errors{}
+		addTooLarge(errs, name, int64(len(data)))
+		return nil, errs
+	}
 	switch FormatOf(name) {
 	case FormatAurora:
 		root, errs = parseAurora(name, data, opts)
@@ -83,7 +180,7 @@ func LoadBytes(name string, data []byte, opts LoadOptions) ([]*Job, error) {
 		root, errs = parseYAML(name, data)
 	default:
 		errs = &Errors{}
-		errs.Add(name, "unknown config format %q: use .aurora, .yaml, .yml or .json", filepath.Ext(name))
+		addUnknownFormat(errs, name)
 	}
 	if root == nil {
 		return nil, errs.Err()
@@ -94,11 +191,11 @@ func LoadBytes(name string, data []byte, opts LoadOptions) ([]*Job, error) {
 	for _, j := range jobs {
 		j.fillDerivedNames()
 	}
-	loadErrs := errs.List
+	loaded := reportedPaths(errs.List)
 	verrs := ValidateJobs(jobs)
 	for _, ve := range verrsList(verrs) {
-		if !coveredBy(ve.Path, loadErrs) {
-			errs.List = append(errs.List, ve)
+		if !coveredBy(ve.Path, loaded) {
+			errs.add(ve)
 		}
 	}
 	if err := errs.Err(); err != nil {
@@ -114,15 +211,29 @@ func verrsList(err error) []FieldError {
 	return nil
 }
 
-// coveredBy reports whether a problem at path was already reported while
-// loading (at that path or above it), so validation does not repeat it.
-func coveredBy(path string, errs []FieldError) bool {
+// reportedPaths is the set of paths problems were reported at.
+func reportedPaths(errs []FieldError) map[string]bool {
+	paths := make(map[string]bool, len(errs))
 	for _, e := range errs {
-		if path == e.Path || strings.HasPrefix(path, e.Path+".") || strings.HasPrefix(path, e.Path+"[") {
+		paths[e.Path] = true
+	}
+	return paths
+}
+
+// coveredBy reports whether a problem at path was already reported while
+// loading (at that path or above it), so validation does not repeat it. It
+// looks up each path above path (jobs, jobs[0], jobs[0].task, ...) rather
+// than comparing with every problem, which was quadratic.
+func coveredBy(path string, reported map[string]bool) bool {
+	if len(reported) == 0 {
+		return false
+	}
+	for i := 0; i < len(path); i++ {
+		if (path[i] == '.' || path[i] == '[') && reported[path[:i]] {
 			return true
 		}
 	}
-	return false
+	return reported[path]
 }
 
 // Find returns the job with key cluster/role/environment/name, or nil.

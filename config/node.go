@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/borealis-dev/borealis/jobkey"
 )
 
 // Both front ends (Aurora files and YAML/JSON) produce a tree of nodes; one
@@ -426,16 +428,16 @@ var sizeRE = regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*([KkMmGgTt]?)(?:[Ii]?[Bb])?$
 func ParseSize(s string) (int64, error) {
 	m := sizeRE.FindStringSubmatch(strings.TrimSpace(s))
 	if m == nil {
-		return 0, fmt.Errorf("invalid size %q (want bytes or a number with unit B, KB, MB, GB or TB)", s)
+		return 0, fmt.Errorf("invalid size %s (want bytes or a number with unit B, KB, MB, GB or TB)", jobkey.Quote(s))
 	}
 	f, err := strconv.ParseFloat(m[1], 64)
 	if err != nil {
-		return 0, fmt.Errorf("invalid size %q", s)
+		return 0, fmt.Errorf("invalid size %s", jobkey.Quote(s))
 	}
 	unit := map[string]int64{"": B, "k": KB, "m": MB, "g": GB, "t": TB}[strings.ToLower(m[2])]
 	bytes := f * float64(unit)
 	if bytes >= math.MaxInt64 {
-		return 0, fmt.Errorf("size %q is too large", s)
+		return 0, fmt.Errorf("size %s is too large", jobkey.Quote(s))
 	}
 	return int64(math.Round(bytes)), nil
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/borealis-dev/borealis/jobkey"
 )
 
 // The configuration reference (`borealis config reference`,
@@ -154,12 +156,12 @@ type fieldDoc struct {
 // fieldDocs describes every field, keyed by "Object.field" (Aurora names).
 var fieldDocs = map[string]fieldDoc{
 	// Job
-	"Job.name":        {meaning: "Last part of the job key; letters, digits, `_`, `-` and `.`.", derived: "the task's name"},
-	"Job.role":        {meaning: "Role (the account the job belongs to); part of the job key; letters, digits, `_`, `-` and `.`.", required: true},
-	"Job.cluster":     {meaning: "Cluster, the first part of the job key `cluster/role/environment/name`; letters, digits, `_`, `-` and `.`.", required: true},
-	"Job.environment": {meaning: "Environment (`prod`, `devel`, `test`, ...); part of the job key; letters, digits, `_`, `-` and `.`.", required: true},
+	"Job.name":        {meaning: "Last part of the job key; a [name](#limits) of letters, digits, `_`, `-` and `.`.", derived: "the task's name"},
+	"Job.role":        {meaning: "Role (the account the job belongs to); part of the job key; a [name](#limits) of letters, digits, `_`, `-` and `.`.", required: true},
+	"Job.cluster":     {meaning: "Cluster, the first part of the job key `cluster/role/environment/name`; a [name](#limits) of letters, digits, `_`, `-` and `.`.", required: true},
+	"Job.environment": {meaning: "Environment (`prod`, `devel`, `test`, ...); part of the job key; a [name](#limits) of letters, digits, `_`, `-` and `.`.", required: true},
 	"Job.task":        {meaning: "The task every instance runs.", required: true},
-	"Job.instances":   {meaning: "Number of instances, ids 0 to instances-1; each is one instance workflow running one container at a time."},
+	"Job.instances":   {meaning: "Number of instances, 1 to 10000, ids 0 to instances-1; each is one instance workflow running one container at a time."},
 	"Job.service":     {meaning: "A service: a new task is started whenever one ends (FINISHED, FAILED, LOST). Only services can be updated."},
 	"Job.max_task_failures": {meaning: "Non-service jobs: an instance whose tasks have FAILED this many times is not restarted; " +
 		"-1 = unlimited; must be -1 or > 0."},
@@ -171,7 +173,7 @@ var fieldDocs = map[string]fieldDoc{
 	"Job.metadata":            {meaning: "Free key/value pairs (Metadata) kept with the job's config."},
 	"Job.contact":             {meaning: "Contact address of the job's owner; informational."},
 	"Job.tier":                {meaning: "Aurora's scheduling tier (`preferred`, `preemptible`, ...). `preferred` makes the job production for SLA checks; otherwise not acted on (no tiers or quotas)."},
-	"Job.priority":            {meaning: "Aurora's preemption priority. Accepted; not acted on."},
+	"Job.priority":            {meaning: "Aurora's preemption priority, a 32-bit integer. Accepted; not acted on."},
 	"Job.production":          {meaning: "Aurora's production flag. SLA-aware updates check the SLA of production jobs (and, with the worker's `sla.non_production`, of every job); no production quota."},
 	"Job.lifecycle":           {meaning: "How a task with a `health` port is asked to shut down before it is signalled (LifecycleConfig)."},
 	"Job.task_links":          {meaning: "Aurora's task links (name: URL template). Accepted; not acted on."},
@@ -180,7 +182,7 @@ var fieldDocs = map[string]fieldDoc{
 		"used by updates with `sla_aware = True`."},
 
 	// Task
-	"Task.name":        {meaning: "Task name; letters, digits, `_`, `-` and `.`.", derived: "the first process's name"},
+	"Task.name":        {meaning: "Task name; a [name](#limits) of letters, digits, `_`, `-` and `.`.", derived: "the first process's name"},
 	"Task.processes":   {meaning: "The processes of the task; at least one, names unique.", required: true},
 	"Task.constraints": {meaning: "Order constraints between processes: `[order(a, b, ...)]`."},
 	"Task.resources":   {meaning: "CPU, RAM and disk of the task's container.", required: true},
@@ -190,7 +192,7 @@ var fieldDocs = map[string]fieldDoc{
 	"Task.finalization_wait": {meaning: "Seconds from SIGTERM to SIGKILL when the task is stopped; final processes run within it."},
 
 	// Process
-	"Process.name": {meaning: "Unique in the task; must not contain `/` or start with `.`.", required: true},
+	"Process.name": {meaning: "Unique in the task; at most 255 bytes; must not start with `.` nor contain `/`, `,`, `=`, NUL or a line break.", required: true},
 	"Process.cmdline": {meaning: "Run with `/bin/sh -c` in the task's container, in `/sandbox`; `{{thermos.ports[NAME]}}`, " +
 		"`{{mesos.instance}}` and `{{thermos.task_id}}` are filled in at launch.", required: true},
 	"Process.max_failures": {meaning: "Failed runs before the process is failed; 0 = retry forever."},
@@ -203,10 +205,10 @@ var fieldDocs = map[string]fieldDoc{
 	"Constraint.order": {meaning: "Process names; each runs after the one before it has finished successfully.", required: true},
 
 	// Resources
-	"Resources.cpu": {meaning: "CPU cores, > 0; the container's CPU quota.", required: true},
-	"Resources.ram": {meaning: "Bytes, at least 1 MiB (`128*MB`; `128MB` in YAML/JSON); the container's memory limit, " +
+	"Resources.cpu": {meaning: "CPU cores, 0.001 to 1024; the container's CPU quota.", required: true},
+	"Resources.ram": {meaning: "Bytes, 1 MiB to 1 PiB (`128*MB`; `128MB` in YAML/JSON); the container's memory limit, " +
 		"swap included. A task over it is OOM killed and FAILED.", required: true},
-	"Resources.disk": {meaning: "Bytes, at least 1 MiB; the size limit of the container's writable layer where the " +
+	"Resources.disk": {meaning: "Bytes, 1 MiB to 1 PiB; the size limit of the container's writable layer where the " +
 		"storage driver has quotas (overlay2 on xfs, btrfs, zfs), otherwise reported as not enforced.", required: true},
 	"Resources.gpu": {meaning: "GPUs. Accepted; not allocated."},
 
@@ -461,7 +463,7 @@ func WriteReference(w io.Writer) error {
 		}
 		p("[%s](#%s)", o.Name, strings.ToLower(o.Name))
 	}
-	p(".\nAlso: [constants](#constants), [helpers](#helpers), [templates](#templates).\n")
+	p(".\nAlso: [constants](#constants), [helpers](#helpers), [templates](#templates), [limits](#limits).\n")
 
 	for _, o := range objects {
 		p("\n## %s\n\n%s\n\n", o.Name, o.Summary)
@@ -505,8 +507,39 @@ func WriteReference(w io.Writer) error {
 	p("worker's port range (default 31000-32000) on its host address (default 127.0.0.1). A port named `health`\n")
 	p("turns on HTTP health checks.\n")
 
+	writeLimits(p)
+
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeLimits writes the bounds of names, numbers and files.
+func writeLimits(p func(format string, args ...any)) {
+	p("\n## Limits\n\n")
+	p("Names: a job key's parts (`cluster`, `role`, `environment`, `name`), a task's name and a `tier` are Aurora\n")
+	p("identifiers: letters, digits, `_`, `-` and `.`, at most %d bytes, and (unlike Aurora) not starting with `.`.\n", jobkey.MaxPartBytes)
+	p("Process names and port names (`{{thermos.ports[NAME]}}`, `announce.primary_port`, `lifecycle.http.port`)\n")
+	p("are not empty, at most %d bytes and hold no NUL, line break, `,`, `=` or `/`; port names no spaces either, and\n", MaxNameBytes)
+	p("process names do not start with `.`.\n\n")
+	p("Numbers, besides the rules of each field: floats must be finite (no NaN or infinity).\n\n")
+	p("| fields | bounds |\n|---|---|\n")
+	p("| `instances`, every batch size | 1 to %d |\n", MaxInstances)
+	p("| `cpu` | %v to %d cores (Docker's finest CPU quota is a thousandth of a core) |\n", MinCPU, MaxCPU)
+	p("| `ram`, `disk` | 1 MiB to 1 PiB |\n")
+	p("| `gpu` | 0 to %d |\n", MaxGPU)
+	p("| durations in seconds: `min_duration`, `finalization_wait`, `*_interval_secs`, `timeout_secs`, `watch_secs`, "+
+		"`pulse_interval_secs`, `healthy_deadline_secs`, `duration_secs`, `*_wait_secs` | at most %d (30 days) |\n", MaxDurationSecs)
+	p("| counts: `max_failures`, `max_task_failures`, `max_concurrency`, `max_consecutive_failures`, "+
+		"`min_consecutive_successes`, `max_per_shard_failures`, `max_total_failures`, `count` | at most %d |\n", MaxCount)
+	p("| `expected_response_code` | 0 to %d |\n", MaxStatusCode)
+	p("| `priority` | a 32-bit integer |\n\n")
+	p("Files: a config file is at most %d bytes (4 MiB) and a regular file. An Aurora file runs for at most\n", MaxConfigBytes)
+	p("%d steps and %v; its calls nest at most %d deep; one string is at most 16 MiB and one list, tuple,\n",
+		defaultMaxSteps, defaultTimeout, maxCallDepth)
+	p("dict or set at most %d elements; what it makes in all (strings, lists, objects, ...) at most %d MiB.\n",
+		maxValueElems, maxAllocBytes>>20)
+	p("An operator that would go over a limit (`'a' * (1 << 29)`, `list(range(200000000))`) fails at once, naming\n")
+	p("it. A file may not use names starting with `%s`, nor update (`x += y`) an expression with a call in it.\n", guardPrefix)
 }
 
 // cell makes text safe inside a Markdown table cell.

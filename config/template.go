@@ -43,11 +43,11 @@ func parseRef(ref string) ([]refPart, error) {
 				break
 			}
 		} else if len(parts) > 0 && rest[0] != '[' {
-			return nil, fmt.Errorf("invalid template reference {{%s}}", ref)
+			return nil, fmt.Errorf("invalid template reference {{%s}}", shorten(ref))
 		}
 		m := refPartRE.FindStringSubmatch(rest)
 		if m == nil || (len(parts) == 0 && m[1] == "") {
-			return nil, fmt.Errorf("invalid template reference {{%s}}", ref)
+			return nil, fmt.Errorf("invalid template reference {{%s}}", shorten(ref))
 		}
 		if m[1] != "" {
 			parts = append(parts, refPart{name: m[1]})
@@ -57,7 +57,7 @@ func parseRef(ref string) ([]refPart, error) {
 		rest = rest[len(m[0]):]
 	}
 	if len(parts) == 0 {
-		return nil, fmt.Errorf("invalid template reference {{%s}}", ref)
+		return nil, fmt.Errorf("invalid template reference {{%s}}", shorten(ref))
 	}
 	return parts, nil
 }
@@ -76,9 +76,11 @@ func IsLaunchTimeRef(ref string) bool {
 }
 
 // substituteRefs replaces every load-time reference in s by lookup's answer;
-// it stops at the first reference it cannot resolve.
+// it stops at the first reference it cannot resolve, or when the text would
+// grow over maxValueBytes.
 func substituteRefs(s string, lookup func(ref string) (string, bool, error)) (string, error) {
 	var firstErr error
+	size := len(s)
 	out := templateRE.ReplaceAllStringFunc(s, func(m string) string {
 		ref := strings.TrimSpace(m[2 : len(m)-2])
 		if firstErr != nil || IsLaunchTimeRef(ref) {
@@ -93,8 +95,11 @@ func substituteRefs(s string, lookup func(ref string) (string, bool, error)) (st
 		case err != nil:
 			firstErr = err
 		case !ok:
-			firstErr = fmt.Errorf("unbound template reference {{%s}}", ref)
+			firstErr = fmt.Errorf("unbound template reference {{%s}}", shorten(ref))
+		case size+len(v)-len(m) > maxValueBytes:
+			firstErr = errTemplateTooLarge
 		default:
+			size += len(v) - len(m)
 			return v
 		}
 		return m
@@ -139,7 +144,7 @@ func lookupNode(n *node, ref string) (string, bool, error) {
 	case nodeNull:
 		return "", false, nil
 	}
-	return "", false, fmt.Errorf("template reference {{%s}} is %s, not a value", ref, cur.describe())
+	return "", false, fmt.Errorf("template reference {{%s}} is %s, not a value", shorten(ref), cur.describe())
 }
 
 func pyBool(b bool) string {
@@ -160,7 +165,14 @@ const (
 	// maxTemplateWork bounds the substitutions of one load, so that values
 	// that expand exponentially ({{a}} = {{b}}{{b}}, ...) fail fast.
 	maxTemplateWork = 100_000
+	// maxTemplateBytes bounds the text templates make in one load, as
+	// maxTemplateWork bounds their number: one reference to a large value
+	// repeated many times makes a lot of text in little work.
+	maxTemplateBytes = maxAllocBytes
 )
+
+// errTemplateTooLarge is a template whose text would be over maxValueBytes.
+var errTemplateTooLarge = fmt.Errorf("templates expand to over %d bytes (16 MiB), the limit per value", maxValueBytes)
 
 type resolver struct {
 	errs     *Errors
@@ -170,6 +182,8 @@ type resolver struct {
 	done     map[uintptr]bool
 	depth    int
 	work     int
+	// made is the text substitutions made so far, in bytes.
+	made int
 }
 
 func resolveTemplates(jobs []*Job, cli map[string]string, objBinds map[string]*node, errs *Errors) {
@@ -253,7 +267,11 @@ func (r *resolver) text(s, path string, scopes []scope) string {
 	if r.work >= maxTemplateWork {
 		return s
 	}
-	return templateRE.ReplaceAllStringFunc(s, func(m string) string {
+	size, tooLarge := len(s), false
+	out := templateRE.ReplaceAllStringFunc(s, func(m string) string {
+		if tooLarge || r.work >= maxTemplateWork {
+			return m
+		}
 		ref := strings.TrimSpace(m[2 : len(m)-2])
 		if IsLaunchTimeRef(ref) {
 			return m
@@ -269,11 +287,23 @@ func (r *resolver) text(s, path string, scopes []scope) string {
 			return m
 		}
 		if !ok {
-			r.errs.Add(path, "unbound template reference {{%s}}", ref)
+			r.errs.Add(path, "unbound template reference {{%s}}", shorten(ref))
 			return m
 		}
+		if size+len(v)-len(m) > maxValueBytes {
+			r.errs.Add(path, "%v", errTemplateTooLarge)
+			tooLarge = true
+			return m
+		}
+		size += len(v) - len(m)
 		return v
 	})
+	if r.made += len(out); r.made > maxTemplateBytes {
+		// Every later call returns its text as it is.
+		r.errs.Add(path, "templates expand to over %d MiB in all, the limit for a config", maxTemplateBytes>>20)
+		r.work = maxTemplateWork + 1
+	}
+	return out
 }
 
 func (r *resolver) lookup(ref string, parts []refPart, path string, scopes []scope) (string, bool, error) {
@@ -375,5 +405,5 @@ func (r *resolver) lookupIn(ref string, parts []refPart, chain []scope) (string,
 	case reflect.Bool:
 		return pyBool(cur.Bool()), true, nil
 	}
-	return "", false, fmt.Errorf("template reference {{%s}} is an object, not a value", ref)
+	return "", false, fmt.Errorf("template reference {{%s}} is an object, not a value", shorten(ref))
 }

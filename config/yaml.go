@@ -196,7 +196,7 @@ func (r *yamlReader) scalar(path string, y *yaml.Node) *node {
 		if err := y.Decode(&i); err == nil {
 			return &node{kind: nodeInt, i: i}
 		}
-		r.errs.Add(displayPath(path), "integer %s is out of range", y.Value)
+		r.errs.Add(displayPath(path), "integer %s is out of range", shorten(y.Value))
 		return &node{kind: nodeNull}
 	case "!!float":
 		var f float64
@@ -206,7 +206,7 @@ func (r *yamlReader) scalar(path string, y *yaml.Node) *node {
 		if f, err := strconv.ParseFloat(y.Value, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			return &node{kind: nodeFloat, f: f}
 		}
-		r.errs.Add(displayPath(path), "invalid number %s", y.Value)
+		r.errs.Add(displayPath(path), "invalid number %s", shorten(y.Value))
 		return &node{kind: nodeNull}
 	}
 	return &node{kind: nodeString, str: y.Value}

@@ -19,8 +19,41 @@ type Key struct {
 	Name        string `json:"name"`
 }
 
-// namePattern is what role, environment and name must match (SPEC §1).
+// namePattern is what every part of a job key must match: Aurora's
+// GOOD_IDENTIFIER_PATTERN (api.thrift), ASCII letters, digits, _, - and .
 var namePattern = regexp.MustCompile(`^[\w\-\.]+$`)
+
+// MaxPartBytes is the longest a job key part may be: Aurora's scheduler
+// refuses longer identifiers (UserProvidedStrings.MAX_IDENTIFIER_LENGTH).
+const MaxPartBytes = 255
+
+// CheckPart returns what is wrong with s as a part of a job key (cluster,
+// role, environment or name), or "" when it is fine. Besides Aurora's
+// pattern and length, a part must not start with ".": parts become path
+// components and container names, where "." and ".." are not names.
+func CheckPart(s string) string {
+	switch {
+	case len(s) > MaxPartBytes:
+		return fmt.Sprintf("%s is %d bytes, over the limit of %d", Quote(s), len(s), MaxPartBytes)
+	case !namePattern.MatchString(s):
+		return fmt.Sprintf("%s must match %s (letters, digits, _, - and .)", Quote(s), namePattern)
+	case strings.HasPrefix(s, "."):
+		return fmt.Sprintf("%s must not start with . (nor be . or ..)", Quote(s))
+	}
+	return ""
+}
+
+// quoteMax is how much of a value Quote shows.
+const quoteMax = 64
+
+// Quote quotes s for a message, shortened to its first bytes when it is
+// long, so that a huge value does not make a huge message.
+func Quote(s string) string {
+	if len(s) <= quoteMax {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:quoteMax]) + "..."
+}
 
 // String prints the key as cluster/role/env/name.
 func (k Key) String() string {
@@ -31,13 +64,13 @@ func (k Key) String() string {
 func Parse(s string) (Key, error) {
 	parts := strings.Split(s, "/")
 	if len(parts) != 4 {
-		return Key{}, fmt.Errorf("job key %q: want CLUSTER/ROLE/ENV/NAME", s)
+		return Key{}, fmt.Errorf("job key %s: want CLUSTER/ROLE/ENV/NAME", Quote(s))
 	}
 	k := Key{Cluster: parts[0], Role: parts[1], Environment: parts[2], Name: parts[3]}
 	for i, p := range parts {
-		if !namePattern.MatchString(p) {
+		if msg := CheckPart(p); msg != "" {
 			what := [...]string{"cluster", "role", "environment", "name"}[i]
-			return Key{}, fmt.Errorf("job key %q: %s %q must match %s", s, what, p, namePattern)
+			return Key{}, fmt.Errorf("job key %s: %s %s", Quote(s), what, msg)
 		}
 	}
 	return k, nil
@@ -58,15 +91,20 @@ func ParseInstanceSpec(s string) (Key, []int, error) {
 		}
 		ids, err := ParseInstances(parts[4])
 		if err != nil {
-			return Key{}, nil, fmt.Errorf("instance spec %q: %w", s, err)
+			return Key{}, nil, fmt.Errorf("instance spec %s: %w", Quote(s), err)
 		}
 		return k, ids, nil
 	default:
-		return Key{}, nil, fmt.Errorf("instance spec %q: want CLUSTER/ROLE/ENV/NAME[/INSTANCES]", s)
+		return Key{}, nil, fmt.Errorf("instance spec %s: want CLUSTER/ROLE/ENV/NAME[/INSTANCES]", Quote(s))
 	}
 }
 
-// ParseInstances reads a list like "0-2,5" into sorted, distinct ids.
+// MaxInstances is the most instances a job may have (config validation
+// refuses more), so instance ids run from 0 to MaxInstances-1.
+const MaxInstances = 10_000
+
+// ParseInstances reads a list like "0-2,5" into sorted, distinct ids, each
+// below MaxInstances.
 func ParseInstances(s string) ([]int, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, fmt.Errorf("empty instance list")
@@ -77,17 +115,18 @@ func ParseInstances(s string) ([]int, error) {
 		lo, hi, isRange := strings.Cut(part, "-")
 		a, err := strconv.Atoi(lo)
 		if err != nil || a < 0 {
-			return nil, fmt.Errorf("instance %q: want a number ≥ 0 or a range A-B", part)
+			return nil, fmt.Errorf("instance %s: want a number ≥ 0 or a range A-B", Quote(part))
 		}
 		b := a
 		if isRange {
 			b, err = strconv.Atoi(hi)
 			if err != nil || b < a {
-				return nil, fmt.Errorf("instance range %q: want A-B with A ≤ B", part)
+				return nil, fmt.Errorf("instance range %s: want A-B with A ≤ B", Quote(part))
 			}
 		}
-		if b-a > 100000 {
-			return nil, fmt.Errorf("instance range %q: too large", part)
+		if b >= MaxInstances {
+			// Also keeps i++ below from overflowing at the largest int.
+			return nil, fmt.Errorf("instance %s: ids go up to %d (a job has at most %d instances)", Quote(part), MaxInstances-1, MaxInstances)
 		}
 		for i := a; i <= b; i++ {
 			seen[i] = true
