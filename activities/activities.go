@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
@@ -31,30 +33,10 @@ type Activities struct {
 	// (default [DefaultHeartbeatInterval]; never more than half the
 	// activity's heartbeat timeout).
 	HeartbeatInterval time.Duration
+	// Restart is the cluster's flapping back-off (the worker's settings),
+	// reported with every task's end; zero: none, and each job's own applies.
+	Restart taskapi.RestartPolicy
 }
-
-// Error types of the non-retryable (and some retryable) errors the
-// activities return, for temporal.ApplicationError.Type().
-const (
-	// ErrTypeInvalidTask: the task can never start as configured (bad
-	// spec, missing image). Not retryable.
-	ErrTypeInvalidTask = "InvalidTask"
-	// ErrTypeConflict: the task's container name is taken by a container
-	// that is not Borealis's, or the container's state forbids the
-	// operation. Not retryable.
-	ErrTypeConflict = "Conflict"
-	// ErrTypeNotFound: the task has no container where one is needed
-	// (exec). Not retryable.
-	ErrTypeNotFound = "NotFound"
-	// ErrTypeInvalidHealthCheck: a health check spec that cannot run. Not
-	// retryable.
-	ErrTypeInvalidHealthCheck = "InvalidHealthCheck"
-	// ErrTypeDockerUnavailable: the Docker daemon cannot be reached.
-	// Retryable.
-	ErrTypeDockerUnavailable = "DockerUnavailable"
-	// ErrTypeDocker: another Docker failure. Retryable.
-	ErrTypeDocker = "DockerError"
-)
 
 // DefaultHeartbeatInterval is how often waiting activities heartbeat when
 // [Activities.HeartbeatInterval] is zero.
@@ -73,6 +55,15 @@ var defaultHTTPClient = &http.Client{
 
 // Helpers are package functions, not methods: every exported method of
 // Activities is registered as an activity.
+
+// restartPolicy is what a task's end reports of a.Restart.
+func restartPolicy(a *Activities) *taskapi.RestartPolicy {
+	if a.Restart == (taskapi.RestartPolicy{}) {
+		return nil
+	}
+	p := a.Restart
+	return &p
+}
 
 func loggerOf(a *Activities) *slog.Logger {
 	if a.Logger != nil {
@@ -163,13 +154,13 @@ func runtimeError(ctx context.Context, what string, err error) error {
 	msg := fmt.Sprintf("%s: %v", what, err)
 	switch {
 	case errors.Is(err, dockerrun.ErrInvalid):
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypeInvalidTask, err)
+		return temporal.NewNonRetryableApplicationError(msg, taskapi.ErrTypeInvalidTask, err)
 	case errors.Is(err, dockerrun.ErrConflict):
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypeConflict, err)
+		return temporal.NewNonRetryableApplicationError(msg, taskapi.ErrTypeConflict, err)
 	case errors.Is(err, dockerrun.ErrNotFound):
-		return temporal.NewNonRetryableApplicationError(msg, ErrTypeNotFound, err)
+		return temporal.NewNonRetryableApplicationError(msg, taskapi.ErrTypeNotFound, err)
 	case errors.Is(err, dockerrun.ErrUnavailable):
-		return temporal.NewApplicationError(msg, ErrTypeDockerUnavailable, err)
+		return temporal.NewApplicationError(msg, taskapi.ErrTypeDockerUnavailable, err)
 	}
-	return temporal.NewApplicationError(msg, ErrTypeDocker, err)
+	return temporal.NewApplicationError(msg, taskapi.ErrTypeDocker, err)
 }

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
@@ -77,7 +79,7 @@ func TestTaskSpecFor(t *testing.T) {
 	job.Container = &config.Container{Docker: &config.Docker{Image: "borealis/demo:latest", Parameters: []config.DockerParameter{
 		{Name: "cap-add", Value: "NET_BIND_SERVICE"}, {Name: "env", Value: "X=1"}, {Name: "cap-add", Value: "CHOWN, KILL"},
 	}}}
-	in := StartTaskInput{JobKey: testJobKey, Instance: 2, TaskID: "t-1", Job: job}
+	in := taskapi.StartTaskInput{JobKey: testJobKey, Instance: 2, TaskID: "t-1", Job: job}
 	got := TaskSpecFor(in)
 	want := dockerrun.TaskSpec{
 		JobKey:   jobkey.Key{Cluster: "devcluster", Role: "www-data", Environment: "prod", Name: "hello"},
@@ -109,7 +111,7 @@ func TestTaskSpecFor(t *testing.T) {
 	// No container, no resources: the runtime's default image, no limits.
 	job = testJob()
 	job.Task.Resources = nil
-	got = TaskSpecFor(StartTaskInput{JobKey: testJobKey, TaskID: "t-2", Job: job})
+	got = TaskSpecFor(taskapi.StartTaskInput{JobKey: testJobKey, TaskID: "t-2", Job: job})
 	assert.Empty(t, got.Image)
 	assert.Zero(t, got.CPU+float64(got.RAMBytes+got.DiskBytes))
 	assert.Nil(t, got.CapAdd)
@@ -119,11 +121,11 @@ func TestStartTask(t *testing.T) {
 	fake := dockerrun.NewFake()
 	acts := &Activities{Runtime: fake}
 	env := newEnv(t, acts)
-	in := StartTaskInput{JobKey: testJobKey, Instance: 0, TaskID: "t-start", Job: testJob()}
+	in := taskapi.StartTaskInput{JobKey: testJobKey, Instance: 0, TaskID: "t-start", Job: testJob()}
 
 	val, err := env.ExecuteActivity(acts.StartTask, in)
 	require.NoError(t, err)
-	var res StartTaskResult
+	var res taskapi.StartTaskResult
 	require.NoError(t, val.Get(&res))
 	assert.NotEmpty(t, res.ContainerID)
 	assert.Equal(t, dockerrun.DefaultHost, res.Host)
@@ -141,7 +143,7 @@ func TestStartTask(t *testing.T) {
 	// A retried StartTask adopts the container.
 	val, err = env.ExecuteActivity(acts.StartTask, in)
 	require.NoError(t, err)
-	var again StartTaskResult
+	var again taskapi.StartTaskResult
 	require.NoError(t, val.Get(&again))
 	assert.True(t, again.Adopted)
 	assert.Equal(t, res.ContainerID, again.ContainerID)
@@ -152,17 +154,17 @@ func TestStartTaskErrors(t *testing.T) {
 	fake := dockerrun.NewFake()
 	acts := &Activities{Runtime: fake}
 	env := newEnv(t, acts)
-	start := func(in StartTaskInput) error {
+	start := func(in taskapi.StartTaskInput) error {
 		_, err := env.ExecuteActivity(acts.StartTask, in)
 		return err
 	}
-	good := StartTaskInput{JobKey: testJobKey, TaskID: "t-err", Job: testJob()}
+	good := taskapi.StartTaskInput{JobKey: testJobKey, TaskID: "t-err", Job: testJob()}
 
 	t.Run("missing image", func(t *testing.T) {
 		in := good
 		in.Job.Container = &config.Container{Docker: &config.Docker{Image: "nope:latest"}}
 		ae := appError(t, start(in))
-		assert.Equal(t, ErrTypeInvalidTask, ae.Type())
+		assert.Equal(t, taskapi.ErrTypeInvalidTask, ae.Type())
 		assert.True(t, ae.NonRetryable())
 		assert.Contains(t, ae.Error(), `image "nope:latest" not found locally`)
 	})
@@ -173,7 +175,7 @@ func TestStartTaskErrors(t *testing.T) {
 		job.Task.Constraints = append(job.Task.Constraints, config.Constraint{Order: []string{"server", "ghost"}})
 		in.Job = job
 		ae := appError(t, start(in))
-		assert.Equal(t, ErrTypeInvalidTask, ae.Type())
+		assert.Equal(t, taskapi.ErrTypeInvalidTask, ae.Type())
 		assert.True(t, ae.NonRetryable())
 		assert.Contains(t, ae.Error(), `job key "not-a-key"`)
 		assert.Contains(t, ae.Error(), `unknown process "ghost"`, "every problem at once")
@@ -187,26 +189,26 @@ func TestStartTaskErrors(t *testing.T) {
 		in.TaskID = "t-foreign"
 		fake.AddForeign(dockerrun.ContainerName(in.TaskID))
 		ae := appError(t, start(in))
-		assert.Equal(t, ErrTypeConflict, ae.Type())
+		assert.Equal(t, taskapi.ErrTypeConflict, ae.Type())
 		assert.True(t, ae.NonRetryable())
 		assert.True(t, fake.HasContainer(dockerrun.ContainerName(in.TaskID)), "left alone")
 	})
 	t.Run("docker unavailable", func(t *testing.T) {
 		fake.FailNext("start", dockerrun.ErrUnavailable)
 		ae := appError(t, start(good))
-		assert.Equal(t, ErrTypeDockerUnavailable, ae.Type())
+		assert.Equal(t, taskapi.ErrTypeDockerUnavailable, ae.Type())
 		assert.False(t, ae.NonRetryable(), "a daemon that is down is retried")
 		require.NoError(t, start(good), "the retry starts it")
 	})
 }
 
-func waitTask(t *testing.T, env *testsuite.TestActivityEnvironment, acts *Activities, taskID string) (WaitTaskResult, error) {
+func waitTask(t *testing.T, env *testsuite.TestActivityEnvironment, acts *Activities, taskID string) (taskapi.WaitTaskResult, error) {
 	t.Helper()
-	val, err := env.ExecuteActivity(acts.WaitTask, WaitTaskInput{TaskID: taskID})
+	val, err := env.ExecuteActivity(acts.WaitTask, taskapi.WaitTaskInput{TaskID: taskID})
 	if err != nil {
-		return WaitTaskResult{}, err
+		return taskapi.WaitTaskResult{}, err
 	}
-	var res WaitTaskResult
+	var res taskapi.WaitTaskResult
 	require.NoError(t, val.Get(&res))
 	return res, nil
 }
@@ -214,7 +216,7 @@ func waitTask(t *testing.T, env *testsuite.TestActivityEnvironment, acts *Activi
 // startFake starts a task of testJob on the fake.
 func startFake(t *testing.T, fake *dockerrun.Fake, taskID string) {
 	t.Helper()
-	_, err := fake.Start(context.Background(), TaskSpecFor(StartTaskInput{JobKey: testJobKey, TaskID: taskID, Job: testJob()}))
+	_, err := fake.Start(context.Background(), TaskSpecFor(taskapi.StartTaskInput{JobKey: testJobKey, TaskID: taskID, Job: testJob()}))
 	require.NoError(t, err)
 }
 
@@ -247,7 +249,7 @@ func TestWaitTask(t *testing.T) {
 		require.NoError(t, fake.Exit("t-oom", 137, true))
 		res, err := waitTask(t, env, acts, "t-oom")
 		require.NoError(t, err)
-		assert.Equal(t, WaitTaskResult{ExitCode: 137, OOMKilled: true, Reason: "OOM killed", EndedAt: res.EndedAt}, res)
+		assert.Equal(t, taskapi.WaitTaskResult{ExitCode: 137, OOMKilled: true, Reason: "OOM killed", EndedAt: res.EndedAt}, res)
 	})
 	t.Run("no container", func(t *testing.T) {
 		res, err := waitTask(t, env, acts, "t-never")
@@ -269,13 +271,13 @@ func TestWaitTask(t *testing.T) {
 		_, err := waitTask(t, env, acts, "t-unreachable")
 		ae := appError(t, err)
 		assert.False(t, ae.NonRetryable())
-		assert.Equal(t, ErrTypeDockerUnavailable, ae.Type())
+		assert.Equal(t, taskapi.ErrTypeDockerUnavailable, ae.Type())
 	})
 	t.Run("cancelled", func(t *testing.T) {
 		startFake(t, fake, "t-cancel")
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
-		_, err := acts.WaitTask(ctx, WaitTaskInput{TaskID: "t-cancel"})
+		_, err := acts.WaitTask(ctx, taskapi.WaitTaskInput{TaskID: "t-cancel"})
 		assert.ErrorIs(t, err, context.DeadlineExceeded)
 	})
 }
@@ -320,11 +322,11 @@ func (ls *lifecycleServer) requests() []string {
 func TestStopTask(t *testing.T) {
 	lc := config.DefaultHTTPLifecycleConfig()
 	lc.GracefulShutdownWaitSecs, lc.ShutdownWaitSecs = 1, 1
-	stop := func(t *testing.T, acts *Activities, in StopTaskInput) StopTaskResult {
+	stop := func(t *testing.T, acts *Activities, in taskapi.StopTaskInput) taskapi.StopTaskResult {
 		t.Helper()
 		val, err := newEnv(t, acts).ExecuteActivity(acts.StopTask, in)
 		require.NoError(t, err)
-		var res StopTaskResult
+		var res taskapi.StopTaskResult
 		require.NoError(t, val.Get(&res))
 		return res
 	}
@@ -332,12 +334,12 @@ func TestStopTask(t *testing.T) {
 	t.Run("missing and exited tasks are stopped already", func(t *testing.T) {
 		fake := dockerrun.NewFake()
 		acts := &Activities{Runtime: fake}
-		none := stop(t, acts, StopTaskInput{TaskID: "t-none"})
+		none := stop(t, acts, taskapi.StopTaskInput{TaskID: "t-none"})
 		assert.Equal(t, []string{"no container: already stopped"}, none.Steps)
 		assert.Nil(t, none.Exit, "no container: WaitTask tells the task is LOST")
 		startFake(t, fake, "t-done")
 		require.NoError(t, fake.Exit("t-done", 0, false))
-		done := stop(t, acts, StopTaskInput{TaskID: "t-done", FinalizationWait: 30})
+		done := stop(t, acts, taskapi.StopTaskInput{TaskID: "t-done", FinalizationWait: 30})
 		assert.Equal(t, []string{"already exited with code 0"}, done.Steps)
 		require.NotNil(t, done.Exit)
 		assert.Equal(t, 0, done.Exit.ExitCode)
@@ -347,7 +349,7 @@ func TestStopTask(t *testing.T) {
 		fake := dockerrun.NewFake()
 		acts := &Activities{Runtime: fake}
 		startFake(t, fake, "t-term")
-		res := stop(t, acts, StopTaskInput{TaskID: "t-term", Lifecycle: &lc, FinalizationWait: 30})
+		res := stop(t, acts, taskapi.StopTaskInput{TaskID: "t-term", Lifecycle: &lc, FinalizationWait: 30})
 		assert.Equal(t, []string{"SIGTERM; exited with code 143"}, res.Steps)
 		require.NotNil(t, res.Exit, "the stop saw the exit")
 		assert.Equal(t, 143, res.Exit.ExitCode)
@@ -357,11 +359,11 @@ func TestStopTask(t *testing.T) {
 		startFake(t, fake, "t-old")
 		require.NoError(t, fake.Exit("t-old", 1, false))
 		startFake(t, fake, "t-next")
-		stop(t, acts, StopTaskInput{TaskID: "t-next", Remove: []string{"t-old", "t-gone"}})
+		stop(t, acts, taskapi.StopTaskInput{TaskID: "t-next", Remove: []string{"t-old", "t-gone"}})
 		_, err := fake.Inspect(context.Background(), "t-old")
 		assert.ErrorIs(t, err, dockerrun.ErrNotFound, "removed")
 		// Idempotent: again is a no-op success.
-		assert.Equal(t, []string{"already exited with code 143"}, stop(t, acts, StopTaskInput{TaskID: "t-term", FinalizationWait: 30}).Steps)
+		assert.Equal(t, []string{"already exited with code 143"}, stop(t, acts, taskapi.StopTaskInput{TaskID: "t-term", FinalizationWait: 30}).Steps)
 	})
 	t.Run("graceful shutdown", func(t *testing.T) {
 		fake := dockerrun.NewFake()
@@ -370,7 +372,7 @@ func TestStopTask(t *testing.T) {
 		ls := newLifecycleServer(t, map[string]func(http.ResponseWriter){
 			"/quitquitquit": func(http.ResponseWriter) { assert.NoError(t, fake.Exit("t-quit", 0, false)) },
 		})
-		res := stop(t, acts, StopTaskInput{TaskID: "t-quit", Host: ls.host, HealthPort: ls.port, Lifecycle: &lc, FinalizationWait: 30})
+		res := stop(t, acts, taskapi.StopTaskInput{TaskID: "t-quit", Host: ls.host, HealthPort: ls.port, Lifecycle: &lc, FinalizationWait: 30})
 		assert.Equal(t, []string{"POST /quitquitquit: 200", "exited after graceful shutdown"}, res.Steps)
 		assert.Equal(t, []string{"POST /quitquitquit"}, ls.requests())
 		assert.Empty(t, fake.Stops("t-quit"), "no SIGTERM needed")
@@ -384,7 +386,7 @@ func TestStopTask(t *testing.T) {
 			"/abortabortabort": func(http.ResponseWriter) { assert.NoError(t, fake.Exit("t-abort", 0, false)) },
 		})
 		start := time.Now()
-		res := stop(t, acts, StopTaskInput{TaskID: "t-abort", Host: ls.host, HealthPort: ls.port, Lifecycle: &lc, FinalizationWait: 30})
+		res := stop(t, acts, taskapi.StopTaskInput{TaskID: "t-abort", Host: ls.host, HealthPort: ls.port, Lifecycle: &lc, FinalizationWait: 30})
 		assert.Equal(t, []string{"POST /quitquitquit: 200", "still running after 1s", "POST /abortabortabort: 200", "exited after shutdown"}, res.Steps)
 		assert.GreaterOrEqual(t, time.Since(start), time.Second, "waited graceful_shutdown_wait_secs")
 		assert.Empty(t, fake.Stops("t-abort"))
@@ -399,7 +401,7 @@ func TestStopTask(t *testing.T) {
 			"/abortabortabort": func(w http.ResponseWriter) { w.WriteHeader(http.StatusInternalServerError) },
 		})
 		start := time.Now()
-		res := stop(t, acts, StopTaskInput{TaskID: "t-404", Host: ls.host, HealthPort: ls.port, Lifecycle: &slow, FinalizationWait: 5})
+		res := stop(t, acts, taskapi.StopTaskInput{TaskID: "t-404", Host: ls.host, HealthPort: ls.port, Lifecycle: &slow, FinalizationWait: 5})
 		assert.Less(t, time.Since(start), 10*time.Second)
 		assert.Equal(t, []string{"POST /quitquitquit: 404", "POST /abortabortabort: 500", "SIGTERM; exited with code 143"}, res.Steps)
 		assert.Equal(t, []time.Duration{5 * time.Second}, fake.Stops("t-404"))
@@ -411,7 +413,7 @@ func TestStopTask(t *testing.T) {
 		port := ln.Addr().(*net.TCPAddr).Port
 		require.NoError(t, ln.Close())
 		start = time.Now()
-		res = stop(t, acts, StopTaskInput{TaskID: "t-refused", Host: "127.0.0.1", HealthPort: port, Lifecycle: &slow, FinalizationWait: 5})
+		res = stop(t, acts, taskapi.StopTaskInput{TaskID: "t-refused", Host: "127.0.0.1", HealthPort: port, Lifecycle: &slow, FinalizationWait: 5})
 		assert.Less(t, time.Since(start), 10*time.Second)
 		require.Len(t, res.Steps, 3)
 		assert.Contains(t, res.Steps[0], "POST /quitquitquit: ")
@@ -424,10 +426,10 @@ func TestStopTask(t *testing.T) {
 		acts := &Activities{Runtime: fake}
 		startFake(t, fake, "t-down")
 		fake.FailNext("stop", dockerrun.ErrUnavailable)
-		_, err := newEnv(t, acts).ExecuteActivity(acts.StopTask, StopTaskInput{TaskID: "t-down", FinalizationWait: 1})
+		_, err := newEnv(t, acts).ExecuteActivity(acts.StopTask, taskapi.StopTaskInput{TaskID: "t-down", FinalizationWait: 1})
 		ae := appError(t, err)
 		assert.False(t, ae.NonRetryable())
-		assert.Equal(t, []string{"SIGTERM; exited with code 143"}, stop(t, acts, StopTaskInput{TaskID: "t-down", FinalizationWait: 1}).Steps)
+		assert.Equal(t, []string{"SIGTERM; exited with code 143"}, stop(t, acts, taskapi.StopTaskInput{TaskID: "t-down", FinalizationWait: 1}).Steps)
 	})
 }
 
@@ -452,10 +454,10 @@ func TestStopTaskRedirectNotFollowed(t *testing.T) {
 			startFake(t, fake, "t-redirect")
 			ls := newLifecycleServer(t, map[string]func(http.ResponseWriter){"/quitquitquit": redirect, "/abortabortabort": redirect})
 			start := time.Now()
-			val, err := newEnv(t, acts).ExecuteActivity(acts.StopTask, StopTaskInput{
+			val, err := newEnv(t, acts).ExecuteActivity(acts.StopTask, taskapi.StopTaskInput{
 				TaskID: "t-redirect", Host: ls.host, HealthPort: ls.port, Lifecycle: &lc, FinalizationWait: 5})
 			require.NoError(t, err)
-			var res StopTaskResult
+			var res taskapi.StopTaskResult
 			require.NoError(t, val.Get(&res))
 			assert.Less(t, time.Since(start), 5*time.Second, "not waited for")
 			assert.Equal(t, []string{"POST /quitquitquit: 307", "POST /abortabortabort: 307", "SIGTERM; exited with code 143"}, res.Steps)
@@ -476,33 +478,33 @@ func TestHealthCheckFor(t *testing.T) {
 	job.HealthCheckConfig.TimeoutSecs = 2.5
 	wantParams := health.Params{InitialIntervalSecs: 20, IntervalSecs: 10, MaxConsecutiveFailures: 4, MinConsecutiveSuccesses: 2}
 
-	got := HealthCheckFor(job, "127.0.0.1", ports, "/sb/t1", 3, "t1")
-	assert.Equal(t, HealthCheckSpec{Kind: "http", Host: "127.0.0.1", Port: 31005, Endpoint: "/health", Expected: "ok",
+	got := taskapi.HealthCheckFor(job, "127.0.0.1", ports, "/sb/t1", 3, "t1")
+	assert.Equal(t, taskapi.HealthCheckSpec{Kind: "http", Host: "127.0.0.1", Port: 31005, Endpoint: "/health", Expected: "ok",
 		TimeoutSecs: 2.5, Sandbox: "/sb/t1", Params: wantParams}, got)
 
 	job.HealthCheckConfig.HealthChecker.HTTP = &config.HTTPHealthChecker{Endpoint: "/ready", ExpectedResponseCode: 204}
-	got = HealthCheckFor(job, "10.0.0.1", ports, "/sb/t1", 3, "t1")
+	got = taskapi.HealthCheckFor(job, "10.0.0.1", ports, "/sb/t1", 3, "t1")
 	assert.Equal(t, "/ready", got.Endpoint)
 	assert.Empty(t, got.Expected)
 	assert.Equal(t, 204, got.ExpectedCode)
 	assert.Equal(t, "10.0.0.1", got.Host)
 
 	job.HealthCheckConfig.HealthChecker.HTTP = nil // the default checker applies
-	got = HealthCheckFor(job, "127.0.0.1", ports, "/sb/t1", 3, "t1")
+	got = taskapi.HealthCheckFor(job, "127.0.0.1", ports, "/sb/t1", 3, "t1")
 	assert.Equal(t, "/health", got.Endpoint)
 	assert.Equal(t, "ok", got.Expected)
 
 	job.HealthCheckConfig.HealthChecker.Shell = &config.ShellHealthChecker{
 		ShellCommand: "check --port {{thermos.ports[http]}} --instance {{mesos.instance}} --task {{thermos.task_id}}"}
-	got = HealthCheckFor(job, "127.0.0.1", ports, "/sb/t1", 3, "t1")
-	assert.Equal(t, HealthCheckSpec{Kind: "shell", ShellCommand: "check --port 31006 --instance 3 --task t1",
+	got = taskapi.HealthCheckFor(job, "127.0.0.1", ports, "/sb/t1", 3, "t1")
+	assert.Equal(t, taskapi.HealthCheckSpec{Kind: "shell", ShellCommand: "check --port 31006 --instance 3 --task t1",
 		TimeoutSecs: 2.5, Sandbox: "/sb/t1", Params: wantParams}, got, "shell wins over the health port")
 
 	noPort := testJob()
 	noPort.Task.Processes[1].Cmdline = "serve --port {{thermos.ports[http]}}"
-	got = HealthCheckFor(noPort, "127.0.0.1", map[string]int{"http": 31006}, "/sb/t2", 0, "t2")
+	got = taskapi.HealthCheckFor(noPort, "127.0.0.1", map[string]int{"http": 31006}, "/sb/t2", 0, "t2")
 	assert.Equal(t, "none", got.Kind)
-	assert.Equal(t, got, HealthCheckFor(noPort, "127.0.0.1", map[string]int{"http": 31006}, "/sb/t2", 0, "t2"), "deterministic")
+	assert.Equal(t, got, taskapi.HealthCheckFor(noPort, "127.0.0.1", map[string]int{"http": 31006}, "/sb/t2", 0, "t2"), "deterministic")
 }
 
 // scriptedServer answers /health by a script of "ok"/"fail" (the last
@@ -534,21 +536,21 @@ func newScriptedServer(t *testing.T, script ...string) *scriptedServer {
 	return s
 }
 
-func (s *scriptedServer) check(p health.Params, sandbox string) HealthCheckSpec {
-	return HealthCheckSpec{Kind: CheckHTTP, Host: s.host, Port: s.port, Endpoint: "/health", Expected: "ok",
+func (s *scriptedServer) check(p health.Params, sandbox string) taskapi.HealthCheckSpec {
+	return taskapi.HealthCheckSpec{Kind: taskapi.CheckHTTP, Host: s.host, Port: s.port, Endpoint: "/health", Expected: "ok",
 		TimeoutSecs: 5, Sandbox: sandbox, Params: p}
 }
 
-func watch(t *testing.T, env *testsuite.TestActivityEnvironment, acts *Activities, in WatchHealthInput) WatchHealthResult {
+func watch(t *testing.T, env *testsuite.TestActivityEnvironment, acts *Activities, in taskapi.WatchHealthInput) taskapi.WatchHealthResult {
 	t.Helper()
 	val, err := env.ExecuteActivity(acts.WatchHealth, in)
 	require.NoError(t, err)
-	var res WatchHealthResult
+	var res taskapi.WatchHealthResult
 	require.NoError(t, val.Get(&res))
 	return res
 }
 
-// TestWatchHealthRules runs rows of SPEC §3's table, times divided by 100,
+// TestWatchHealthRules runs rows of docs/semantics.md §3's table, times divided by 100,
 // against a scripted endpoint: first until RUNNING, then, resumed, until
 // FAILED.
 func TestWatchHealthRules(t *testing.T) {
@@ -573,9 +575,9 @@ func TestWatchHealthRules(t *testing.T) {
 			acts := &Activities{Runtime: dockerrun.NewFake()}
 			env := newEnv(t, acts)
 			var mu sync.Mutex
-			var beats []HealthProgress
+			var beats []taskapi.HealthProgress
 			env.SetOnActivityHeartbeatListener(func(_ *activity.Info, d converter.EncodedValues) {
-				var p HealthProgress
+				var p taskapi.HealthProgress
 				if d.HasValues() && d.Get(&p) == nil {
 					mu.Lock()
 					beats = append(beats, p)
@@ -584,7 +586,7 @@ func TestWatchHealthRules(t *testing.T) {
 			})
 			p := health.Params{InitialIntervalSecs: row.initial, IntervalSecs: row.interval,
 				MaxConsecutiveFailures: row.mcf, MinConsecutiveSuccesses: row.mcs}
-			in := WatchHealthInput{TaskID: "t", Check: srv.check(p, t.TempDir()), Until: health.StatusRunning}
+			in := taskapi.WatchHealthInput{TaskID: "t", Check: srv.check(p, t.TempDir()), Until: health.StatusRunning}
 			res := watch(t, env, acts, in)
 			if row.runningAt > 0 {
 				require.Equal(t, health.StatusRunning, res.Status)
@@ -618,11 +620,11 @@ func TestWatchHealthResume(t *testing.T) {
 	t.Run("heartbeat details win over Resume", func(t *testing.T) {
 		srv := newScriptedServer(t, "ok")
 		env := newEnv(t, acts)
-		old := HealthProgress{Counter: health.State{Attempts: 0, Status: health.StatusStarting}}
-		newer := HealthProgress{Counter: health.State{Attempts: 2, ConsecutiveSuccesses: 2, Status: health.StatusStarting},
+		old := taskapi.HealthProgress{Counter: health.State{Attempts: 0, Status: health.StatusStarting}}
+		newer := taskapi.HealthProgress{Counter: health.State{Attempts: 2, ConsecutiveSuccesses: 2, Status: health.StatusStarting},
 			History: health.History{Limit: 5, Total: 2}}
 		env.SetHeartbeatDetails(newer)
-		res := watch(t, env, acts, WatchHealthInput{TaskID: "t", Check: srv.check(p, ""), Until: health.StatusRunning, Resume: &old})
+		res := watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t", Check: srv.check(p, ""), Until: health.StatusRunning, Resume: &old})
 		assert.Equal(t, health.StatusRunning, res.Status)
 		assert.Equal(t, 3, res.Progress.Counter.RunningSince, "two successes came from the heartbeat")
 		assert.EqualValues(t, 1, srv.count.Load())
@@ -632,8 +634,8 @@ func TestWatchHealthResume(t *testing.T) {
 		srv := newScriptedServer(t, "ok")
 		env := newEnv(t, acts)
 		last := time.Now()
-		resume := HealthProgress{Counter: health.State{Attempts: 2, ConsecutiveSuccesses: 2}, LastCheckMs: last.UnixMilli()}
-		res := watch(t, env, acts, WatchHealthInput{TaskID: "t", Check: srv.check(p, ""), Until: health.StatusRunning, Resume: &resume})
+		resume := taskapi.HealthProgress{Counter: health.State{Attempts: 2, ConsecutiveSuccesses: 2}, LastCheckMs: last.UnixMilli()}
+		res := watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t", Check: srv.check(p, ""), Until: health.StatusRunning, Resume: &resume})
 		assert.Equal(t, health.StatusRunning, res.Status)
 		assert.GreaterOrEqual(t, time.Since(last), 450*time.Millisecond)
 		assert.EqualValues(t, 1, srv.count.Load())
@@ -641,8 +643,8 @@ func TestWatchHealthResume(t *testing.T) {
 	t.Run("already there", func(t *testing.T) {
 		srv := newScriptedServer(t, "ok")
 		env := newEnv(t, acts)
-		failed := HealthProgress{Counter: health.State{Attempts: 1, Status: health.StatusFailed, Reason: "x", FailedAt: 1}}
-		res := watch(t, env, acts, WatchHealthInput{TaskID: "t", Check: srv.check(p, ""), Until: health.StatusFailed, Resume: &failed})
+		failed := taskapi.HealthProgress{Counter: health.State{Attempts: 1, Status: health.StatusFailed, Reason: "x", FailedAt: 1}}
+		res := watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t", Check: srv.check(p, ""), Until: health.StatusFailed, Resume: &failed})
 		assert.Equal(t, health.StatusFailed, res.Status)
 		assert.Equal(t, "x", res.Reason)
 		assert.Zero(t, srv.count.Load())
@@ -656,14 +658,14 @@ func TestWatchHealthSnooze(t *testing.T) {
 	acts := &Activities{Runtime: dockerrun.NewFake()}
 	env := newEnv(t, acts)
 	p := health.Params{InitialIntervalSecs: 0, IntervalSecs: 0.1, MinConsecutiveSuccesses: 2}
-	res := watch(t, env, acts, WatchHealthInput{TaskID: "t", Check: srv.check(p, sandbox), Until: health.StatusRunning})
+	res := watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t", Check: srv.check(p, sandbox), Until: health.StatusRunning})
 	assert.Equal(t, health.StatusRunning, res.Status)
 	assert.Equal(t, 2, res.Progress.Counter.Attempts)
 	assert.True(t, res.Progress.History.Snoozed())
 	assert.Zero(t, srv.count.Load(), "snoozed checks are skipped")
 
 	require.NoError(t, os.Remove(filepath.Join(sandbox, health.SnoozeFile)))
-	res = watch(t, env, acts, WatchHealthInput{TaskID: "t", Check: srv.check(p, sandbox), Until: health.StatusFailed, Resume: &res.Progress})
+	res = watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t", Check: srv.check(p, sandbox), Until: health.StatusFailed, Resume: &res.Progress})
 	assert.Equal(t, health.StatusFailed, res.Status)
 	assert.Equal(t, 3, res.Progress.Counter.FailedAt)
 	assert.EqualValues(t, 1, srv.count.Load())
@@ -690,16 +692,16 @@ func TestWatchHealthShell(t *testing.T) {
 	job.HealthCheckConfig = config.HealthCheckConfig{HealthChecker: config.HealthCheckerConfig{
 		Shell: &config.ShellHealthChecker{ShellCommand: "test -f ready-{{mesos.instance}}"}},
 		IntervalSecs: 0.1, MinConsecutiveSuccesses: 1, TimeoutSecs: 1}
-	check := HealthCheckFor(job, "127.0.0.1", nil, "", 4, "t-shell")
+	check := taskapi.HealthCheckFor(job, "127.0.0.1", nil, "", 4, "t-shell")
 
-	res := watch(t, env, acts, WatchHealthInput{TaskID: "t-shell", Check: check, Until: health.StatusRunning})
+	res := watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t-shell", Check: check, Until: health.StatusRunning})
 	assert.Equal(t, health.StatusFailed, res.Status)
 	assert.Equal(t, "Command 'test -f ready-4' returned non-zero exit status 1. Output: not yet", res.Reason)
 
 	mu.Lock()
 	ready = true
 	mu.Unlock()
-	res = watch(t, env, acts, WatchHealthInput{TaskID: "t-shell", Check: check, Until: health.StatusRunning})
+	res = watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t-shell", Check: check, Until: health.StatusRunning})
 	assert.Equal(t, health.StatusRunning, res.Status)
 	mu.Lock()
 	defer mu.Unlock()
@@ -709,14 +711,14 @@ func TestWatchHealthShell(t *testing.T) {
 func TestWatchHealthNoneAndErrors(t *testing.T) {
 	acts := &Activities{Runtime: dockerrun.NewFake(), HeartbeatInterval: 10 * time.Millisecond}
 	env := newEnv(t, acts)
-	none := HealthCheckSpec{Kind: CheckNone, Params: health.DefaultParams()}
-	res := watch(t, env, acts, WatchHealthInput{TaskID: "t", Check: none, Until: health.StatusRunning})
+	none := taskapi.HealthCheckSpec{Kind: taskapi.CheckNone, Params: health.DefaultParams()}
+	res := watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t", Check: none, Until: health.StatusRunning})
 	assert.Equal(t, health.StatusRunning, res.Status)
 
 	// Watching a task without checks for FAILED blocks until cancelled.
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err := acts.WatchHealth(ctx, WatchHealthInput{TaskID: "t", Check: none, Until: health.StatusFailed})
+	_, err := acts.WatchHealth(ctx, taskapi.WatchHealthInput{TaskID: "t", Check: none, Until: health.StatusFailed})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 
 	// So does a check loop; the abandoned check is not counted.
@@ -724,15 +726,15 @@ func TestWatchHealthNoneAndErrors(t *testing.T) {
 	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel2()
 	p := health.Params{IntervalSecs: 10, MinConsecutiveSuccesses: 1}
-	_, err = acts.WatchHealth(ctx2, WatchHealthInput{TaskID: "t", Check: srv.check(p, ""), Until: health.StatusFailed})
+	_, err = acts.WatchHealth(ctx2, taskapi.WatchHealthInput{TaskID: "t", Check: srv.check(p, ""), Until: health.StatusFailed})
 	assert.ErrorIs(t, err, context.DeadlineExceeded)
 	assert.EqualValues(t, 1, srv.count.Load())
 
-	_, err = env.ExecuteActivity(acts.WatchHealth, WatchHealthInput{TaskID: "t", Check: HealthCheckSpec{Kind: "tcp"}, Until: health.StatusRunning})
+	_, err = env.ExecuteActivity(acts.WatchHealth, taskapi.WatchHealthInput{TaskID: "t", Check: taskapi.HealthCheckSpec{Kind: "tcp"}, Until: health.StatusRunning})
 	ae := appError(t, err)
-	assert.Equal(t, ErrTypeInvalidHealthCheck, ae.Type())
+	assert.Equal(t, taskapi.ErrTypeInvalidHealthCheck, ae.Type())
 	assert.True(t, ae.NonRetryable())
-	_, err = env.ExecuteActivity(acts.WatchHealth, WatchHealthInput{TaskID: "t", Check: none, Until: health.StatusStarting})
+	_, err = env.ExecuteActivity(acts.WatchHealth, taskapi.WatchHealthInput{TaskID: "t", Check: none, Until: health.StatusStarting})
 	assert.True(t, appError(t, err).NonRetryable())
 }
 
@@ -754,15 +756,15 @@ func TestReconcile(t *testing.T) {
 		{testJobKey, testJob(), 1, "other-instance"},
 		{"devcluster/www-data/prod/other", other, 0, "other-job"},
 	} {
-		_, err := fake.Start(context.Background(), TaskSpecFor(StartTaskInput{JobKey: s.key, Instance: s.instance, TaskID: s.id, Job: s.job}))
+		_, err := fake.Start(context.Background(), TaskSpecFor(taskapi.StartTaskInput{JobKey: s.key, Instance: s.instance, TaskID: s.id, Job: s.job}))
 		require.NoError(t, err)
 	}
 	require.NoError(t, fake.Exit("orphan-exited", 0, false))
 	fake.AddForeign("someone-elses")
 
-	val, err := env.ExecuteActivity(acts.Reconcile, ReconcileInput{JobKey: testJobKey, Instance: 0, Keep: []string{"keep"}, FinalizationWait: 3})
+	val, err := env.ExecuteActivity(acts.Reconcile, taskapi.ReconcileInput{JobKey: testJobKey, Instance: 0, Keep: []string{"keep"}, FinalizationWait: 3})
 	require.NoError(t, err)
-	var res ReconcileResult
+	var res taskapi.ReconcileResult
 	require.NoError(t, val.Get(&res))
 	assert.ElementsMatch(t, []string{"orphan-running", "orphan-exited"}, res.Removed)
 	assert.Equal(t, []time.Duration{3 * time.Second}, fake.Stops("orphan-running"))
@@ -773,14 +775,14 @@ func TestReconcile(t *testing.T) {
 	assert.True(t, fake.HasContainer("someone-elses"))
 
 	// Nothing left to do the second time.
-	val, err = env.ExecuteActivity(acts.Reconcile, ReconcileInput{JobKey: testJobKey, Instance: 0, Keep: []string{"keep"}})
+	val, err = env.ExecuteActivity(acts.Reconcile, taskapi.ReconcileInput{JobKey: testJobKey, Instance: 0, Keep: []string{"keep"}})
 	require.NoError(t, err)
-	res = ReconcileResult{}
+	res = taskapi.ReconcileResult{}
 	require.NoError(t, val.Get(&res))
 	assert.Empty(t, res.Removed)
 
 	fake.FailNext("list", dockerrun.ErrUnavailable)
-	_, err = env.ExecuteActivity(acts.Reconcile, ReconcileInput{JobKey: testJobKey, Instance: 0})
+	_, err = env.ExecuteActivity(acts.Reconcile, taskapi.ReconcileInput{JobKey: testJobKey, Instance: 0})
 	assert.False(t, appError(t, err).NonRetryable())
 }
 
@@ -791,11 +793,11 @@ func TestRemoveAndExec(t *testing.T) {
 	env := newEnv(t, acts)
 	startFake(t, fake, "t-x")
 
-	val, err := env.ExecuteActivity(acts.ExecInTask, ExecInput{TaskID: "t-x", Command: "ls -l"})
+	val, err := env.ExecuteActivity(acts.ExecInTask, taskapi.ExecInput{TaskID: "t-x", Command: "ls -l"})
 	require.NoError(t, err)
-	var out ExecResult
+	var out taskapi.ExecResult
 	require.NoError(t, val.Get(&out))
-	assert.Equal(t, ExecResult{ExitCode: 2, Output: "/bin/sh -c ls -l"}, out)
+	assert.Equal(t, taskapi.ExecResult{ExitCode: 2, Output: "/bin/sh -c ls -l"}, out)
 
 	_, err = env.ExecuteActivity(acts.RemoveTask, "t-x")
 	require.NoError(t, err)
@@ -803,8 +805,8 @@ func TestRemoveAndExec(t *testing.T) {
 	_, err = env.ExecuteActivity(acts.RemoveTask, "t-x")
 	require.NoError(t, err, "removing a removed task is fine")
 
-	_, err = env.ExecuteActivity(acts.ExecInTask, ExecInput{TaskID: "t-x", Command: "ls"})
+	_, err = env.ExecuteActivity(acts.ExecInTask, taskapi.ExecInput{TaskID: "t-x", Command: "ls"})
 	ae := appError(t, err)
-	assert.Equal(t, ErrTypeNotFound, ae.Type())
+	assert.Equal(t, taskapi.ErrTypeNotFound, ae.Type())
 	assert.True(t, ae.NonRetryable())
 }

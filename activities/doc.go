@@ -15,6 +15,6 @@
 // those retrying cannot fix are non-retryable with a type from the Err*
 // constants; an unreachable Docker daemon is always retryable.
 //
-// The pure functions [TaskSpecFor] and [HealthCheckFor] are deterministic
+// The pure functions [TaskSpecFor] and [taskapi.HealthCheckFor] are deterministic
 // and may be called from workflow code.
 package activities

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -102,8 +104,8 @@ func demoJob(key, flags string) config.Job {
 }
 
 type demoTask struct {
-	in  StartTaskInput
-	res StartTaskResult
+	in  taskapi.StartTaskInput
+	res taskapi.StartTaskResult
 }
 
 // startDemo starts the demo and waits until it answers /stats (which is
@@ -111,7 +113,7 @@ type demoTask struct {
 // server.
 func startDemo(t *testing.T, acts *Activities, key, flags string) demoTask {
 	t.Helper()
-	in := StartTaskInput{JobKey: key, Instance: 0, TaskID: key[len("devcluster/test/ci/"):] + "-0-" + randHex(), Job: demoJob(key, flags)}
+	in := taskapi.StartTaskInput{JobKey: key, Instance: 0, TaskID: key[len("devcluster/test/ci/"):] + "-0-" + randHex(), Job: demoJob(key, flags)}
 	res, err := acts.StartTask(testContext(t), in)
 	require.NoError(t, err)
 	d := demoTask{in: in, res: res}
@@ -156,26 +158,26 @@ func (d demoTask) healthRequests(t *testing.T) int {
 	return n
 }
 
-func (d demoTask) check(p health.Params) HealthCheckSpec {
+func (d demoTask) check(p health.Params) taskapi.HealthCheckSpec {
 	job := d.in.Job
 	job.HealthCheckConfig.InitialIntervalSecs = p.InitialIntervalSecs
 	job.HealthCheckConfig.IntervalSecs = p.IntervalSecs
 	job.HealthCheckConfig.MaxConsecutiveFailures = p.MaxConsecutiveFailures
 	job.HealthCheckConfig.MinConsecutiveSuccesses = p.MinConsecutiveSuccesses
-	return HealthCheckFor(job, d.res.Host, d.res.Ports, d.res.Sandbox, d.in.Instance, d.in.TaskID)
+	return taskapi.HealthCheckFor(job, d.res.Host, d.res.Ports, d.res.Sandbox, d.in.Instance, d.in.TaskID)
 }
 
 func TestDockerStartWaitFailedTask(t *testing.T) {
 	acts := newDockerActivities(t)
 	key := newJobKey(t, acts)
-	in := StartTaskInput{JobKey: key, Instance: 0, TaskID: "exit3-" + randHex(), Job: jobWith(key, "", "exit 3")}
+	in := taskapi.StartTaskInput{JobKey: key, Instance: 0, TaskID: "exit3-" + randHex(), Job: jobWith(key, "", "exit 3")}
 	res, err := acts.StartTask(testContext(t), in)
 	require.NoError(t, err)
 	assert.False(t, res.Adopted)
 	assert.NotEmpty(t, res.ContainerID)
 	assert.DirExists(t, res.Sandbox)
 
-	wait, err := acts.WaitTask(testContext(t), WaitTaskInput{TaskID: in.TaskID})
+	wait, err := acts.WaitTask(testContext(t), taskapi.WaitTaskInput{TaskID: in.TaskID})
 	require.NoError(t, err)
 	// The container's exit code is the runner's: 1, the task failed (its
 	// process exited 3 and max_failures is 1).
@@ -193,7 +195,7 @@ func TestDockerStartWaitFailedTask(t *testing.T) {
 	// Removed, the task is gone for WaitTask (LOST), and removing again is fine.
 	require.NoError(t, acts.RemoveTask(testContext(t), in.TaskID))
 	require.NoError(t, acts.RemoveTask(testContext(t), in.TaskID))
-	wait, err = acts.WaitTask(testContext(t), WaitTaskInput{TaskID: in.TaskID})
+	wait, err = acts.WaitTask(testContext(t), taskapi.WaitTaskInput{TaskID: in.TaskID})
 	require.NoError(t, err)
 	assert.True(t, wait.Lost)
 	assert.DirExists(t, res.Sandbox, "the sandbox is kept for the logs")
@@ -204,7 +206,7 @@ func TestDockerStartWaitFailedTask(t *testing.T) {
 	bad.Job = jobWith(key, "borealis/no-such-image:latest", "true")
 	_, err = acts.StartTask(testContext(t), bad)
 	ae := appError(t, err)
-	assert.Equal(t, ErrTypeInvalidTask, ae.Type())
+	assert.Equal(t, taskapi.ErrTypeInvalidTask, ae.Type())
 	assert.True(t, ae.NonRetryable())
 }
 
@@ -214,7 +216,7 @@ func TestDockerStopGraceful(t *testing.T) {
 	d := startDemo(t, acts, key, "")
 	lc := config.DefaultHTTPLifecycleConfig()
 	start := time.Now()
-	res, err := acts.StopTask(testContext(t), StopTaskInput{TaskID: d.in.TaskID, Host: d.res.Host,
+	res, err := acts.StopTask(testContext(t), taskapi.StopTaskInput{TaskID: d.in.TaskID, Host: d.res.Host,
 		HealthPort: d.res.Ports["health"], Lifecycle: &lc, FinalizationWait: 30})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"POST /quitquitquit: 200", "exited after graceful shutdown"}, res.Steps)
@@ -228,12 +230,12 @@ func TestDockerStopGraceful(t *testing.T) {
 func TestDockerStopSIGTERM(t *testing.T) {
 	acts := newDockerActivities(t)
 	key := newJobKey(t, acts)
-	in := StartTaskInput{JobKey: key, Instance: 0, TaskID: "sleeper-" + randHex(), Job: jobWith(key, "", "sleep 600")}
+	in := taskapi.StartTaskInput{JobKey: key, Instance: 0, TaskID: "sleeper-" + randHex(), Job: jobWith(key, "", "sleep 600")}
 	_, err := acts.StartTask(testContext(t), in)
 	require.NoError(t, err)
 	lc := config.DefaultHTTPLifecycleConfig()
 	start := time.Now()
-	res, err := acts.StopTask(testContext(t), StopTaskInput{TaskID: in.TaskID, Host: "127.0.0.1", Lifecycle: &lc, FinalizationWait: 10})
+	res, err := acts.StopTask(testContext(t), taskapi.StopTaskInput{TaskID: in.TaskID, Host: "127.0.0.1", Lifecycle: &lc, FinalizationWait: 10})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"SIGTERM; exited with code 143"}, res.Steps, "no health port: no HTTP step")
 	require.NotNil(t, res.Exit, "the stop saw the container exit")
@@ -241,7 +243,7 @@ func TestDockerStopSIGTERM(t *testing.T) {
 	assert.Positive(t, res.Exit.EndedAt)
 	assert.Less(t, time.Since(start), 10*time.Second, "the runner left on SIGTERM, before SIGKILL")
 
-	res, err = acts.StopTask(testContext(t), StopTaskInput{TaskID: in.TaskID, FinalizationWait: 10})
+	res, err = acts.StopTask(testContext(t), taskapi.StopTaskInput{TaskID: in.TaskID, FinalizationWait: 10})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"already exited with code 143"}, res.Steps)
 }
@@ -250,14 +252,14 @@ func TestDockerReconcile(t *testing.T) {
 	acts := newDockerActivities(t)
 	key := newJobKey(t, acts)
 	start := func(instance int, id string) {
-		_, err := acts.StartTask(testContext(t), StartTaskInput{JobKey: key, Instance: instance, TaskID: id, Job: jobWith(key, "", "sleep 600")})
+		_, err := acts.StartTask(testContext(t), taskapi.StartTaskInput{JobKey: key, Instance: instance, TaskID: id, Job: jobWith(key, "", "sleep 600")})
 		require.NoError(t, err)
 	}
 	suffix := randHex()
 	start(0, "keep-"+suffix)
 	start(0, "orphan-"+suffix)
 	start(1, "other-"+suffix)
-	res, err := acts.Reconcile(testContext(t), ReconcileInput{JobKey: key, Instance: 0, Keep: []string{"keep-" + suffix}, FinalizationWait: 5})
+	res, err := acts.Reconcile(testContext(t), taskapi.ReconcileInput{JobKey: key, Instance: 0, Keep: []string{"keep-" + suffix}, FinalizationWait: 5})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"orphan-" + suffix}, res.Removed)
 	k, _ := jobkey.Parse(key)
@@ -276,46 +278,46 @@ func TestDockerShellHealthCheck(t *testing.T) {
 	job := jobWith(key, "", "sleep 600")
 	job.HealthCheckConfig.HealthChecker.Shell = &config.ShellHealthChecker{ShellCommand: "test -f ready-{{mesos.instance}}"}
 	job.HealthCheckConfig.InitialIntervalSecs, job.HealthCheckConfig.IntervalSecs = 0, 1
-	in := StartTaskInput{JobKey: key, Instance: 0, TaskID: "shell-" + randHex(), Job: job}
+	in := taskapi.StartTaskInput{JobKey: key, Instance: 0, TaskID: "shell-" + randHex(), Job: job}
 	res, err := acts.StartTask(testContext(t), in)
 	require.NoError(t, err)
-	check := HealthCheckFor(job, res.Host, res.Ports, res.Sandbox, 0, in.TaskID)
+	check := taskapi.HealthCheckFor(job, res.Host, res.Ports, res.Sandbox, 0, in.TaskID)
 	require.Equal(t, "test -f ready-0", check.ShellCommand)
 
 	env := newEnv(t, acts)
 	// m = 0, n = 1: no ready file fails the first check.
-	got := watch(t, env, acts, WatchHealthInput{TaskID: in.TaskID, Check: check, Until: health.StatusRunning})
+	got := watch(t, env, acts, taskapi.WatchHealthInput{TaskID: in.TaskID, Check: check, Until: health.StatusRunning})
 	assert.Equal(t, health.StatusFailed, got.Status)
 	assert.Equal(t, "Command 'test -f ready-0' returned non-zero exit status 1.", got.Reason)
 
 	// The command runs in the sandbox: a file there makes it pass.
 	require.NoError(t, os.WriteFile(filepath.Join(res.Sandbox, "ready-0"), nil, 0o644))
-	got = watch(t, env, acts, WatchHealthInput{TaskID: in.TaskID, Check: check, Until: health.StatusRunning})
+	got = watch(t, env, acts, taskapi.WatchHealthInput{TaskID: in.TaskID, Check: check, Until: health.StatusRunning})
 	assert.Equal(t, health.StatusRunning, got.Status)
 	assert.Equal(t, 1, got.Progress.Counter.RunningSince)
 
-	out, err := acts.ExecInTask(testContext(t), ExecInput{TaskID: in.TaskID, Command: "ls ready-* && exit 4"})
+	out, err := acts.ExecInTask(testContext(t), taskapi.ExecInput{TaskID: in.TaskID, Command: "ls ready-* && exit 4"})
 	require.NoError(t, err)
-	assert.Equal(t, ExecResult{ExitCode: 4, Output: "ready-0\n"}, out)
+	assert.Equal(t, taskapi.ExecResult{ExitCode: 4, Output: "ready-0\n"}, out)
 }
 
 // watchWorkflowInput is the input of watchHealthWorkflow.
 type watchWorkflowInput struct {
-	In           WatchHealthInput
+	In           taskapi.WatchHealthInput
 	StartToClose time.Duration
 	Heartbeat    time.Duration
 }
 
 // watchHealthWorkflow runs WatchHealth once, retrying it as the instance
 // workflow would.
-func watchHealthWorkflow(ctx workflow.Context, in watchWorkflowInput) (WatchHealthResult, error) {
+func watchHealthWorkflow(ctx workflow.Context, in watchWorkflowInput) (taskapi.WatchHealthResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: in.StartToClose,
 		HeartbeatTimeout:    in.Heartbeat,
 		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: 100 * time.Millisecond, BackoffCoefficient: 1, MaximumAttempts: 5},
 	})
 	var a *Activities
-	var res WatchHealthResult
+	var res taskapi.WatchHealthResult
 	err := workflow.ExecuteActivity(ctx, a.WatchHealth, in.In).Get(ctx, &res)
 	return res, err
 }
@@ -339,7 +341,7 @@ func TestWatchHealthTemporal(t *testing.T) {
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 
-	run := func(t *testing.T, in watchWorkflowInput) (WatchHealthResult, client.WorkflowRun) {
+	run := func(t *testing.T, in watchWorkflowInput) (taskapi.WatchHealthResult, client.WorkflowRun) {
 		t.Helper()
 		if in.StartToClose == 0 {
 			in.StartToClose = time.Minute
@@ -350,7 +352,7 @@ func TestWatchHealthTemporal(t *testing.T) {
 		wr, err := c.ExecuteWorkflow(testContext(t), client.StartWorkflowOptions{
 			ID: "watch-" + randHex(), TaskQueue: queue, WorkflowExecutionTimeout: 2 * time.Minute}, watchHealthWorkflow, in)
 		require.NoError(t, err)
-		var res WatchHealthResult
+		var res taskapi.WatchHealthResult
 		require.NoError(t, wr.Get(testContext(t), &res))
 		return res, wr
 	}
@@ -359,7 +361,7 @@ func TestWatchHealthTemporal(t *testing.T) {
 		key := newJobKey(t, acts)
 		d := startDemo(t, acts, key, "")
 		p := health.Params{InitialIntervalSecs: 1, IntervalSecs: 1, MaxConsecutiveFailures: 0, MinConsecutiveSuccesses: 2}
-		res, _ := run(t, watchWorkflowInput{In: WatchHealthInput{TaskID: d.in.TaskID, Check: d.check(p), Until: health.StatusRunning}})
+		res, _ := run(t, watchWorkflowInput{In: taskapi.WatchHealthInput{TaskID: d.in.TaskID, Check: d.check(p), Until: health.StatusRunning}})
 		assert.Equal(t, health.StatusRunning, res.Status)
 		assert.Equal(t, 2, res.Progress.Counter.RunningSince)
 		assert.Equal(t, 2, res.Progress.Counter.Attempts)
@@ -371,7 +373,7 @@ func TestWatchHealthTemporal(t *testing.T) {
 		d := startDemo(t, acts, key, "-health-script fail,ok,fail,fail")
 		// m = 2, n = 5: F ignored, S, F counted (1 <= 1), F counted (2 > 1): FAILED at 4.
 		p := health.Params{InitialIntervalSecs: 2, IntervalSecs: 1, MaxConsecutiveFailures: 1, MinConsecutiveSuccesses: 2}
-		res, _ := run(t, watchWorkflowInput{In: WatchHealthInput{TaskID: d.in.TaskID, Check: d.check(p), Until: health.StatusRunning}})
+		res, _ := run(t, watchWorkflowInput{In: taskapi.WatchHealthInput{TaskID: d.in.TaskID, Check: d.check(p), Until: health.StatusRunning}})
 		assert.Equal(t, health.StatusFailed, res.Status)
 		assert.Equal(t, 4, res.Progress.Counter.FailedAt)
 		assert.Equal(t, `Response differs from expected response (expected "ok", got "")`, res.Reason)
@@ -386,14 +388,14 @@ func TestWatchHealthTemporal(t *testing.T) {
 		require.NoError(t, os.WriteFile(snooze, nil, 0o644))
 		p := health.Params{InitialIntervalSecs: 0, IntervalSecs: 1, MaxConsecutiveFailures: 0, MinConsecutiveSuccesses: 2}
 		check := d.check(p)
-		res, _ := run(t, watchWorkflowInput{In: WatchHealthInput{TaskID: d.in.TaskID, Check: check, Until: health.StatusRunning}})
+		res, _ := run(t, watchWorkflowInput{In: taskapi.WatchHealthInput{TaskID: d.in.TaskID, Check: check, Until: health.StatusRunning}})
 		assert.Equal(t, health.StatusRunning, res.Status)
 		assert.Equal(t, 2, res.Progress.Counter.RunningSince)
 		assert.True(t, res.Progress.History.Snoozed())
 		assert.Equal(t, 0, d.healthRequests(t), "snoozed checks are skipped")
 
 		require.NoError(t, os.Remove(snooze))
-		res, _ = run(t, watchWorkflowInput{In: WatchHealthInput{TaskID: d.in.TaskID, Check: check, Until: health.StatusFailed, Resume: &res.Progress}})
+		res, _ = run(t, watchWorkflowInput{In: taskapi.WatchHealthInput{TaskID: d.in.TaskID, Check: check, Until: health.StatusFailed, Resume: &res.Progress}})
 		assert.Equal(t, health.StatusFailed, res.Status)
 		assert.Equal(t, 3, res.Progress.Counter.FailedAt)
 		assert.Equal(t, 1, d.healthRequests(t))
@@ -406,7 +408,7 @@ func TestWatchHealthTemporal(t *testing.T) {
 		// checks at 0, 2 and 4 s and times out, the second resumes at
 		// attempt 4, an interval after the last check.
 		p := health.Params{InitialIntervalSecs: 0, IntervalSecs: 2, MaxConsecutiveFailures: 0, MinConsecutiveSuccesses: 5}
-		res, wr := run(t, watchWorkflowInput{In: WatchHealthInput{TaskID: d.in.TaskID, Check: d.check(p), Until: health.StatusRunning},
+		res, wr := run(t, watchWorkflowInput{In: taskapi.WatchHealthInput{TaskID: d.in.TaskID, Check: d.check(p), Until: health.StatusRunning},
 			StartToClose: 5 * time.Second, Heartbeat: 2 * time.Second})
 		assert.Equal(t, health.StatusRunning, res.Status)
 		assert.Equal(t, 5, res.Progress.Counter.RunningSince)

@@ -6,62 +6,18 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/borealis-dev/borealis/config"
-	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/health"
 	"github.com/borealis-dev/borealis/metrics"
-)
-
-// Kinds of [HealthCheckSpec].
-const (
-	CheckHTTP  = "http"
-	CheckShell = "shell"
-	CheckNone  = "none"
 )
 
 // MinCheckInterval bounds how often WatchHealth checks when interval_secs
 // is 0 (the config allows it), so that it never spins.
 const MinCheckInterval = 100 * time.Millisecond
-
-// HealthCheckFor says how to check one task of job (SPEC §3): a shell check
-// when one is configured, its launch templates ({{thermos.ports[X]}},
-// {{mesos.instance}}, {{thermos.task_id}}) filled; else an HTTP check of
-// the task's health port on host; else none. host, ports and sandbox are
-// StartTask's result. It is pure and deterministic, for workflow code.
-func HealthCheckFor(job config.Job, host string, ports map[string]int, sandbox string, instance int, taskID string) HealthCheckSpec {
-	hc := job.HealthCheckConfig
-	spec := HealthCheckSpec{
-		Kind:        CheckNone,
-		TimeoutSecs: hc.TimeoutSecs,
-		Sandbox:     sandbox,
-		Params: health.Params{
-			InitialIntervalSecs:     hc.InitialIntervalSecs,
-			IntervalSecs:            hc.IntervalSecs,
-			MaxConsecutiveFailures:  hc.MaxConsecutiveFailures,
-			MinConsecutiveSuccesses: hc.MinConsecutiveSuccesses,
-		},
-	}
-	switch job.HealthChecker() {
-	case config.HealthCheckerShell:
-		spec.Kind = CheckShell
-		spec.ShellCommand = dockerrun.FillTemplates(hc.HealthChecker.Shell.ShellCommand, instance, taskID, ports)
-	case config.HealthCheckerHTTP:
-		h := config.DefaultHTTPHealthChecker()
-		if hc.HealthChecker.HTTP != nil {
-			h = *hc.HealthChecker.HTTP
-		}
-		spec.Kind = CheckHTTP
-		spec.Host = host
-		spec.Port = ports[config.HealthPortName]
-		spec.Endpoint = h.Endpoint
-		spec.Expected = h.ExpectedResponse
-		spec.ExpectedCode = h.ExpectedResponseCode
-	}
-	return spec
-}
 
 // WatchHealth checks a task until its health status reaches in.Until
 // (RUNNING: return at RUNNING or FAILED; FAILED: return at FAILED), or the
@@ -74,30 +30,30 @@ func HealthCheckFor(job config.Job, host string, ports map[string]int, sandbox s
 // successes while the sandbox holds .healthchecksnooze. With kind "none"
 // the task is RUNNING at once; watching it for FAILED blocks, heartbeating,
 // until cancelled.
-func (a *Activities) WatchHealth(ctx context.Context, in WatchHealthInput) (WatchHealthResult, error) {
+func (a *Activities) WatchHealth(ctx context.Context, in taskapi.WatchHealthInput) (taskapi.WatchHealthResult, error) {
 	if in.Until != health.StatusRunning && in.Until != health.StatusFailed {
-		return WatchHealthResult{}, temporal.NewNonRetryableApplicationError(
+		return taskapi.WatchHealthResult{}, temporal.NewNonRetryableApplicationError(
 			fmt.Sprintf("watch health of task %s: until is %q, want RUNNING or FAILED", in.TaskID, in.Until),
-			ErrTypeInvalidHealthCheck, nil)
+			taskapi.ErrTypeInvalidHealthCheck, nil)
 	}
-	var progress HealthProgress
+	var progress taskapi.HealthProgress
 	if in.Resume != nil {
 		progress = *in.Resume
 	}
 	if activity.IsActivity(ctx) && activity.HasHeartbeatDetails(ctx) {
-		var hb HealthProgress
+		var hb taskapi.HealthProgress
 		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil {
 			progress = hb
 		} else {
 			loggerOf(a).Warn("ignoring unreadable heartbeat details", "task", in.TaskID, "error", err)
 		}
 	}
-	if in.Check.Kind == CheckNone {
+	if in.Check.Kind == taskapi.CheckNone {
 		return watchNone(ctx, a, in, progress)
 	}
 	checker, err := checkerFor(a, in)
 	if err != nil {
-		return WatchHealthResult{}, err
+		return taskapi.WatchHealthResult{}, err
 	}
 	w := &watcher{
 		a:        a,
@@ -111,30 +67,30 @@ func (a *Activities) WatchHealth(ctx context.Context, in WatchHealthInput) (Watc
 }
 
 // watchNone handles a task without health checks.
-func watchNone(ctx context.Context, a *Activities, in WatchHealthInput, progress HealthProgress) (WatchHealthResult, error) {
+func watchNone(ctx context.Context, a *Activities, in taskapi.WatchHealthInput, progress taskapi.HealthProgress) (taskapi.WatchHealthResult, error) {
 	progress.Counter.Status = health.StatusRunning
 	if in.Until == health.StatusRunning {
-		return WatchHealthResult{Status: health.StatusRunning, Progress: progress}, nil
+		return taskapi.WatchHealthResult{Status: health.StatusRunning, Progress: progress}, nil
 	}
 	_, err := whileHeartbeating(ctx, a, nil, func(ctx context.Context) (struct{}, error) {
 		<-ctx.Done()
 		return struct{}{}, ctx.Err()
 	})
-	return WatchHealthResult{}, err
+	return taskapi.WatchHealthResult{}, err
 }
 
 // checkerFor builds the HTTP or shell checker of in.Check.
-func checkerFor(a *Activities, in WatchHealthInput) (health.Checker, error) {
+func checkerFor(a *Activities, in taskapi.WatchHealthInput) (health.Checker, error) {
 	c := in.Check
 	timeout := time.Duration(max(c.TimeoutSecs, 0) * float64(time.Second))
 	switch c.Kind {
-	case CheckHTTP:
+	case taskapi.CheckHTTP:
 		return &health.HTTPChecker{
 			Host: c.Host, Port: c.Port, Endpoint: c.Endpoint,
 			ExpectedResponse: c.Expected, ExpectedResponseCode: c.ExpectedCode,
 			Timeout: timeout, Client: a.HTTPClient,
 		}, nil
-	case CheckShell:
+	case taskapi.CheckShell:
 		taskID := in.TaskID
 		return &health.ShellChecker{
 			Execer: health.ExecFunc(func(ctx context.Context, cmd []string) (int, string, error) {
@@ -145,16 +101,16 @@ func checkerFor(a *Activities, in WatchHealthInput) (health.Checker, error) {
 		}, nil
 	}
 	return nil, temporal.NewNonRetryableApplicationError(
-		fmt.Sprintf("watch health of task %s: unknown check kind %q", in.TaskID, c.Kind), ErrTypeInvalidHealthCheck, nil)
+		fmt.Sprintf("watch health of task %s: unknown check kind %q", in.TaskID, c.Kind), taskapi.ErrTypeInvalidHealthCheck, nil)
 }
 
 // watcher runs one WatchHealth's checks.
 type watcher struct {
 	a        *Activities
-	in       WatchHealthInput
+	in       taskapi.WatchHealthInput
 	checker  health.Checker
 	counter  *health.Counter
-	progress HealthProgress
+	progress taskapi.HealthProgress
 	interval time.Duration
 }
 
@@ -163,12 +119,12 @@ func (w *watcher) reached(s health.Status) bool {
 	return s == health.StatusFailed || (w.in.Until == health.StatusRunning && s == health.StatusRunning)
 }
 
-func (w *watcher) result() WatchHealthResult {
+func (w *watcher) result() taskapi.WatchHealthResult {
 	w.progress.Counter = w.counter.State()
-	return WatchHealthResult{Status: w.counter.Status(), Reason: w.counter.Reason(), Progress: w.progress}
+	return taskapi.WatchHealthResult{Status: w.counter.Status(), Reason: w.counter.Reason(), Progress: w.progress}
 }
 
-func (w *watcher) run(ctx context.Context) (WatchHealthResult, error) {
+func (w *watcher) run(ctx context.Context) (taskapi.WatchHealthResult, error) {
 	if w.reached(w.counter.Status()) {
 		return w.result(), nil
 	}
@@ -193,6 +149,7 @@ func (w *watcher) run(ctx context.Context) (WatchHealthResult, error) {
 		status := w.counter.Record(r.Outcome())
 		w.progress.Counter = w.counter.State()
 		w.progress.LastCheckMs = r.Time.UnixMilli()
+		w.progress.Snoozed = r.Snoozed
 		heartbeat(ctx, w.progress)
 		if status != before {
 			log.Info("health status changed", "status", status, "attempt", w.counter.Attempts(), "reason", w.counter.Reason())
@@ -209,7 +166,7 @@ func (w *watcher) run(ctx context.Context) (WatchHealthResult, error) {
 // cancelled ends a cancelled watch: it hands the progress back in the
 // cancellation's details, so a workflow that waits for the cancellation
 // (to continue as new mid-task) carries the count on.
-func (w *watcher) cancelled(err error) (WatchHealthResult, error) {
+func (w *watcher) cancelled(err error) (taskapi.WatchHealthResult, error) {
 	if errors.Is(err, context.Canceled) {
 		return w.result(), temporal.NewCanceledError(w.result().Progress)
 	}
@@ -238,6 +195,8 @@ func (w *watcher) sleepUntil(ctx context.Context, t time.Time, beat <-chan time.
 		case <-timer.C:
 			return nil
 		case <-beat:
+			// The snooze shows between checks too (job status reads it here).
+			w.progress.Snoozed = w.in.Check.Sandbox != "" && health.Snoozed(w.in.Check.Sandbox)
 			heartbeat(ctx, w.progress)
 		}
 	}

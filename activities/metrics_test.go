@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
@@ -47,7 +49,7 @@ func TestActivityMetrics(t *testing.T) {
 	env := suite.NewTestActivityEnvironment()
 	env.RegisterActivity(acts)
 
-	in := StartTaskInput{JobKey: testJobKey, TaskID: "t-m", Job: testJob()}
+	in := taskapi.StartTaskInput{JobKey: testJobKey, TaskID: "t-m", Job: testJob()}
 	for range 2 { // started, then adopted
 		_, err := env.ExecuteActivity(acts.StartTask, in)
 		require.NoError(t, err)
@@ -71,10 +73,10 @@ func TestActivityMetrics(t *testing.T) {
 	sandbox := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(sandbox, health.SnoozeFile), nil, 0o644))
 	p := health.Params{IntervalSecs: 0.01, MinConsecutiveSuccesses: 2}
-	res := watch(t, env, acts, WatchHealthInput{TaskID: "t-m", Check: newScriptedServer(t, "fail").check(p, sandbox), Until: health.StatusRunning})
+	res := watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t-m", Check: newScriptedServer(t, "fail").check(p, sandbox), Until: health.StatusRunning})
 	require.NoError(t, os.Remove(filepath.Join(sandbox, health.SnoozeFile)))
-	watch(t, env, acts, WatchHealthInput{TaskID: "t-m", Check: newScriptedServer(t, "fail").check(p, sandbox), Until: health.StatusFailed, Resume: &res.Progress})
-	watch(t, env, acts, WatchHealthInput{TaskID: "t-m2", Check: newScriptedServer(t, "ok").check(p, sandbox), Until: health.StatusRunning})
+	watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t-m", Check: newScriptedServer(t, "fail").check(p, sandbox), Until: health.StatusFailed, Resume: &res.Progress})
+	watch(t, env, acts, taskapi.WatchHealthInput{TaskID: "t-m2", Check: newScriptedServer(t, "ok").check(p, sandbox), Until: health.StatusRunning})
 	assert.Equal(t, 2, counted(t, reg, "borealis_health_checks_total", "result", "snoozed"))
 	assert.Equal(t, 1, counted(t, reg, "borealis_health_checks_total", "result", "unhealthy"))
 	assert.Equal(t, 2, counted(t, reg, "borealis_health_checks_total", "result", "healthy"))

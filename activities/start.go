@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/borealis-dev/borealis/config"
@@ -28,7 +30,7 @@ const DockerParamCapAdd = "cap-add"
 // capabilities; and the task's port names. It is pure and deterministic.
 // A job key that does not parse leaves TaskSpec.JobKey zero (StartTask
 // reports it).
-func TaskSpecFor(in StartTaskInput) dockerrun.TaskSpec {
+func TaskSpecFor(in taskapi.StartTaskInput) dockerrun.TaskSpec {
 	key, _ := jobkey.Parse(in.JobKey)
 	spec := dockerrun.TaskSpec{JobKey: key, Instance: in.Instance, TaskID: in.TaskID}
 	job := in.Job
@@ -77,12 +79,12 @@ func TaskSpecFor(in StartTaskInput) dockerrun.TaskSpec {
 // StartTask starts the container of one task run, or adopts the one an
 // earlier attempt with the same task id made. A task that can never start
 // (invalid config, missing image) fails with a non-retryable
-// [ErrTypeInvalidTask] error; a container name taken by a foreign container
-// with [ErrTypeConflict]; an unreachable Docker daemon is retried.
-func (a *Activities) StartTask(ctx context.Context, in StartTaskInput) (StartTaskResult, error) {
+// [taskapi.ErrTypeInvalidTask] error; a container name taken by a foreign container
+// with [taskapi.ErrTypeConflict]; an unreachable Docker daemon is retried.
+func (a *Activities) StartTask(ctx context.Context, in taskapi.StartTaskInput) (taskapi.StartTaskResult, error) {
 	log := loggerOf(a).With("job", in.JobKey, "instance", in.Instance, "task", in.TaskID)
 	if err := checkStartInput(in); err != nil {
-		return StartTaskResult{}, err
+		return taskapi.StartTaskResult{}, err
 	}
 	for _, p := range dockerParams(in.Job) {
 		if p.Name != DockerParamCapAdd {
@@ -96,9 +98,9 @@ func (a *Activities) StartTask(ctx context.Context, in StartTaskInput) (StartTas
 		return a.Runtime.Start(ctx, spec)
 	})
 	if err != nil {
-		return StartTaskResult{}, runtimeError(ctx, fmt.Sprintf("start task %s of %s/%d", in.TaskID, in.JobKey, in.Instance), err)
+		return taskapi.StartTaskResult{}, runtimeError(ctx, fmt.Sprintf("start task %s of %s/%d", in.TaskID, in.JobKey, in.Instance), err)
 	}
-	res := StartTaskResult{
+	res := taskapi.StartTaskResult{
 		ContainerID: task.ContainerID,
 		Host:        task.HostIP,
 		Ports:       task.Ports,
@@ -115,7 +117,7 @@ func (a *Activities) StartTask(ctx context.Context, in StartTaskInput) (StartTas
 
 // checkStartInput reports, as one non-retryable error, every problem that
 // makes the task impossible to start.
-func checkStartInput(in StartTaskInput) error {
+func checkStartInput(in taskapi.StartTaskInput) error {
 	var problems []string
 	if _, err := jobkey.Parse(in.JobKey); err != nil {
 		problems = append(problems, err.Error())
@@ -135,7 +137,7 @@ func checkStartInput(in StartTaskInput) error {
 		return nil
 	}
 	msg := fmt.Sprintf("task %s of %s/%d is invalid: %s", in.TaskID, in.JobKey, in.Instance, strings.Join(problems, "; "))
-	return temporal.NewNonRetryableApplicationError(msg, ErrTypeInvalidTask, nil)
+	return temporal.NewNonRetryableApplicationError(msg, taskapi.ErrTypeInvalidTask, nil)
 }
 
 func dockerParams(job config.Job) []config.DockerParameter {

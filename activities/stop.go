@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
 )
@@ -18,7 +20,7 @@ import (
 // LifecycleRequestTimeout bounds each POST to a task's lifecycle endpoint.
 const LifecycleRequestTimeout = time.Second
 
-// StopTask stops a task the SPEC §4 way and records each step in the
+// StopTask stops a task the docs/semantics.md §4 way and records each step in the
 // result:
 //
 //  1. A task without a container, or whose container has exited, is
@@ -34,7 +36,7 @@ const LifecycleRequestTimeout = time.Second
 //
 // It heartbeats while it waits. Stopping a stopped or missing task
 // succeeds, so a retried StopTask is harmless.
-func (a *Activities) StopTask(ctx context.Context, in StopTaskInput) (StopTaskResult, error) {
+func (a *Activities) StopTask(ctx context.Context, in taskapi.StopTaskInput) (taskapi.StopTaskResult, error) {
 	log := loggerOf(a).With("task", in.TaskID)
 	// The containers to remove belong to tasks that ended before: they go
 	// while this one stops, not after it.
@@ -63,19 +65,20 @@ func (a *Activities) StopTask(ctx context.Context, in StopTaskInput) (StopTaskRe
 // exitOf is how a stopped task's container ended, or nil when that is not
 // known here (the container is gone, or Docker did not answer): WaitTask
 // tells then.
-func (a *Activities) exitOf(ctx context.Context, taskID string) *WaitTaskResult {
+func (a *Activities) exitOf(ctx context.Context, taskID string) *taskapi.WaitTaskResult {
 	st, err := a.Runtime.Inspect(ctx, taskID)
 	if err != nil || st.Running {
 		return nil
 	}
 	res := exitResult(st.ExitCode, st.OOMKilled, "", st.FinishedAt)
+	res.Restart = restartPolicy(a)
 	return &res
 }
 
 // stopper carries one StopTask's steps.
 type stopper struct {
 	a     *Activities
-	in    StopTaskInput
+	in    taskapi.StopTaskInput
 	steps []string
 }
 
@@ -83,11 +86,11 @@ func (s *stopper) step(format string, args ...any) {
 	s.steps = append(s.steps, fmt.Sprintf(format, args...))
 }
 
-func (s *stopper) result() StopTaskResult {
-	return StopTaskResult{Steps: s.steps}
+func (s *stopper) result() taskapi.StopTaskResult {
+	return taskapi.StopTaskResult{Steps: s.steps}
 }
 
-func (s *stopper) run(ctx context.Context) (StopTaskResult, error) {
+func (s *stopper) run(ctx context.Context) (taskapi.StopTaskResult, error) {
 	st, err := s.a.Runtime.Inspect(ctx, s.in.TaskID)
 	switch {
 	case errors.Is(err, dockerrun.ErrNotFound):

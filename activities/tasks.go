@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/borealis-dev/borealis/dockerrun"
@@ -20,15 +22,15 @@ import (
 // its sandbox kept for its logs. Only Borealis's containers are listed, so
 // nothing else is touched. It goes on past a failure and returns every
 // failure at once (retryable).
-func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (ReconcileResult, error) {
+func (a *Activities) Reconcile(ctx context.Context, in taskapi.ReconcileInput) (taskapi.ReconcileResult, error) {
 	key, err := jobkey.Parse(in.JobKey)
 	if err != nil {
-		return ReconcileResult{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("reconcile instance %d: %v", in.Instance, err), ErrTypeInvalidTask, nil)
+		return taskapi.ReconcileResult{}, temporal.NewNonRetryableApplicationError(
+			fmt.Sprintf("reconcile instance %d: %v", in.Instance, err), taskapi.ErrTypeInvalidTask, nil)
 	}
 	log := loggerOf(a).With("job", in.JobKey, "instance", in.Instance)
-	var res ReconcileResult
-	return whileHeartbeating(ctx, a, nil, func(ctx context.Context) (ReconcileResult, error) {
+	var res taskapi.ReconcileResult
+	return whileHeartbeating(ctx, a, nil, func(ctx context.Context) (taskapi.ReconcileResult, error) {
 		list, err := a.Runtime.List(ctx, key)
 		if err != nil {
 			return res, runtimeError(ctx, "reconcile "+in.JobKey, err)
@@ -55,7 +57,7 @@ func (a *Activities) Reconcile(ctx context.Context, in ReconcileInput) (Reconcil
 				return res, ctx.Err()
 			}
 			err := errors.Join(errs...)
-			return res, temporal.NewApplicationError(fmt.Sprintf("reconcile %s/%d: %v", in.JobKey, in.Instance, err), ErrTypeDocker, err)
+			return res, temporal.NewApplicationError(fmt.Sprintf("reconcile %s/%d: %v", in.JobKey, in.Instance, err), taskapi.ErrTypeDocker, err)
 		}
 		return res, nil
 	})
@@ -77,11 +79,11 @@ func (a *Activities) RemoveTask(ctx context.Context, taskID string) error {
 // ExecInTask runs in.Command with /bin/sh -c in the task's running
 // container, in its sandbox, as the task's user. A command that exits
 // non-zero is not an error; a task without a running container is a
-// non-retryable [ErrTypeNotFound] or [ErrTypeConflict] error.
-func (a *Activities) ExecInTask(ctx context.Context, in ExecInput) (ExecResult, error) {
+// non-retryable [taskapi.ErrTypeNotFound] or [taskapi.ErrTypeConflict] error.
+func (a *Activities) ExecInTask(ctx context.Context, in taskapi.ExecInput) (taskapi.ExecResult, error) {
 	code, out, err := a.Runtime.Exec(ctx, in.TaskID, health.ShellCommand(in.Command))
 	if err != nil {
-		return ExecResult{}, runtimeError(ctx, "run command in task "+in.TaskID, err)
+		return taskapi.ExecResult{}, runtimeError(ctx, "run command in task "+in.TaskID, err)
 	}
-	return ExecResult{ExitCode: code, Output: out}, nil
+	return taskapi.ExecResult{ExitCode: code, Output: out}, nil
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/metrics"
 )
@@ -20,23 +22,24 @@ const ReasonVanished = "container vanished"
 // "OOM killed". An unreachable Docker daemon is a retryable error, never a
 // lost task: the retried activity waits again. A cancelled activity
 // returns the context's error.
-func (a *Activities) WaitTask(ctx context.Context, in WaitTaskInput) (WaitTaskResult, error) {
+func (a *Activities) WaitTask(ctx context.Context, in taskapi.WaitTaskInput) (taskapi.WaitTaskResult, error) {
 	log := loggerOf(a).With("task", in.TaskID)
 	st, err := whileHeartbeating(ctx, a, nil, func(ctx context.Context) (dockerrun.ExitStatus, error) {
 		return a.Runtime.Wait(ctx, in.TaskID)
 	})
 	if ctx.Err() != nil {
-		return WaitTaskResult{}, ctx.Err()
+		return taskapi.WaitTaskResult{}, ctx.Err()
 	}
 	if errors.Is(err, dockerrun.ErrNotFound) {
 		log.Warn("task container vanished")
 		count(ctx, metrics.ContainerExits, "outcome", "lost")
-		return WaitTaskResult{Lost: true, Reason: ReasonVanished, EndedAt: time.Now().UnixMilli()}, nil
+		return taskapi.WaitTaskResult{Lost: true, Reason: ReasonVanished, EndedAt: time.Now().UnixMilli(), Restart: restartPolicy(a)}, nil
 	}
 	if err != nil {
-		return WaitTaskResult{}, runtimeError(ctx, "wait for task "+in.TaskID, err)
+		return taskapi.WaitTaskResult{}, runtimeError(ctx, "wait for task "+in.TaskID, err)
 	}
 	res := exitResult(st.ExitCode, st.OOMKilled, st.Reason, st.FinishedAt)
+	res.Restart = restartPolicy(a)
 	// A container removed behind our back also ends the wait; then its exit
 	// is not the task's own: it is lost.
 	if _, err := a.Runtime.Inspect(ctx, in.TaskID); errors.Is(err, dockerrun.ErrNotFound) {
@@ -49,8 +52,8 @@ func (a *Activities) WaitTask(ctx context.Context, in WaitTaskInput) (WaitTaskRe
 }
 
 // exitResult is how a container ended; a missing finish time is now.
-func exitResult(code int, oomKilled bool, reason string, finished time.Time) WaitTaskResult {
-	res := WaitTaskResult{ExitCode: code, OOMKilled: oomKilled, Reason: reason, EndedAt: finished.UnixMilli()}
+func exitResult(code int, oomKilled bool, reason string, finished time.Time) taskapi.WaitTaskResult {
+	res := taskapi.WaitTaskResult{ExitCode: code, OOMKilled: oomKilled, Reason: reason, EndedAt: finished.UnixMilli()}
 	if finished.IsZero() {
 		res.EndedAt = time.Now().UnixMilli()
 	}
@@ -61,7 +64,7 @@ func exitResult(code int, oomKilled bool, reason string, finished time.Time) Wai
 }
 
 // exitOutcome is the outcome tag of a container exit's metric.
-func exitOutcome(res WaitTaskResult) string {
+func exitOutcome(res taskapi.WaitTaskResult) string {
 	switch {
 	case res.Lost:
 		return "lost"

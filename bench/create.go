@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/borealis-dev/borealis/workflows"
+	"github.com/borealis-dev/borealis/taskapi"
 )
 
 // sleeperBody is a service of n busybox tasks that sleep, with no ports and
@@ -39,7 +39,7 @@ func (b *bench) figureCreate() error {
 				return err
 			}
 			t0 := time.Now()
-			remove, err := b.createJob(b.dockerQueue, j, workflows.DefaultRestartPolicy())
+			remove, err := b.createJob(b.dockerQueue, j, taskapi.DefaultRestartPolicy())
 			if err != nil {
 				return err
 			}

@@ -26,6 +26,7 @@ import (
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/internal/testenv"
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/worker/registry"
 	"github.com/borealis-dev/borealis/workflows"
 )
@@ -267,7 +268,7 @@ func loadJob(key, body string) (config.Job, error) {
 // createJob starts a job's workflow on queue, as `borealis job create`
 // does, and registers its removal: the workflows terminated and the
 // containers removed.
-func (b *bench) createJob(queue string, j config.Job, policy workflows.RestartPolicy) (remove func(), err error) {
+func (b *bench) createJob(queue string, j config.Job, policy taskapi.RestartPolicy) (remove func(), err error) {
 	key := j.Key()
 	remove = b.onCleanup("job "+key, func(ctx context.Context) error { return b.removeJob(ctx, key, j.Instances) })
 	_, err = b.tc.ExecuteWorkflow(b.ctx, client.StartWorkflowOptions{

@@ -17,6 +17,7 @@ import (
 
 	"github.com/borealis-dev/borealis/activities"
 	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/worker/registry"
 	"github.com/borealis-dev/borealis/workflows"
 )
@@ -95,7 +96,7 @@ func (b *bench) figureOrchestration() error {
 		return err
 	}
 	t0 := time.Now()
-	if _, err := b.createJob(queue, j, workflows.DefaultRestartPolicy()); err != nil {
+	if _, err := b.createJob(queue, j, taskapi.DefaultRestartPolicy()); err != nil {
 		return err
 	}
 	if _, err := b.waitAllRunning(key, n, 15*time.Minute); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/events"
 
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -39,7 +40,7 @@ func (b *bench) figureRestart() error {
 	if err != nil {
 		return err
 	}
-	policy := workflows.DefaultRestartPolicy()
+	policy := taskapi.DefaultRestartPolicy()
 	policy.FlappingThreshold = time.Second
 	if _, err := b.createJob(b.dockerQueue, j, policy); err != nil {
 		return err

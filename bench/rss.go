@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/borealis-dev/borealis/workflows"
+	"github.com/borealis-dev/borealis/taskapi"
 )
 
 // procStatusKB reads a "Name: N kB" field of /proc/<pid>/status.
@@ -137,7 +137,7 @@ func (b *bench) figureRSS() error {
 		return err
 	}
 	t0 := time.Now()
-	remove, err := b.createJob(queue, j, workflows.DefaultRestartPolicy())
+	remove, err := b.createJob(queue, j, taskapi.DefaultRestartPolicy())
 	if err != nil {
 		return err
 	}

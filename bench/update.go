@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -86,7 +87,7 @@ func (b *bench) updateSeries(n int) (updateResult, error) {
 	if err != nil {
 		return res, err
 	}
-	remove, err := b.createJob(b.dockerQueue, j, workflows.DefaultRestartPolicy())
+	remove, err := b.createJob(b.dockerQueue, j, taskapi.DefaultRestartPolicy())
 	if err != nil {
 		return res, err
 	}

@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-// Aurora's defaults (SPEC §1, §3, §5). Each constructor returns a fresh value
+// Aurora's defaults (docs/semantics.md §1, §3, §5). Each constructor returns a fresh value
 // with every defaulted field set; required fields are left empty.
 
 // DefaultProcess is Process() with Aurora's defaults.
@@ -127,7 +127,7 @@ var portRefRE = regexp.MustCompile(`\{\{\s*thermos\.ports\[\s*([^\]\s]+)\s*\]\s*
 const HealthPortName = "health"
 
 // PortNames is the sorted, distinct names of every {{thermos.ports[NAME]}}
-// in the task's process command lines: the ports the task requests (SPEC §2).
+// in the task's process command lines: the ports the task requests (docs/semantics.md §2).
 func (t *Task) PortNames() []string {
 	seen := map[string]bool{}
 	var names []string
@@ -176,7 +176,7 @@ func (k HealthCheckerKind) String() string {
 	}
 }
 
-// HealthChecker tells which checker applies (SPEC §3): a shell checker when
+// HealthChecker tells which checker applies (docs/semantics.md §3): a shell checker when
 // one is configured, else HTTP when the task has a health port, else none.
 // For HTTP, HealthCheckConfig.HealthChecker.HTTP holds the settings, or
 // DefaultHTTPHealthChecker when it is nil.

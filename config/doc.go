@@ -1,5 +1,5 @@
 // Package config loads Borealis job configurations: Apache Aurora's job model
-// (SPEC §1) written as Aurora files (*.aurora, Python-like code run with
+// (docs/semantics.md §1) written as Aurora files (*.aurora, Python-like code run with
 // Starlark), YAML (*.yaml, *.yml) or JSON (*.json).
 //
 // [Load] and [LoadBytes] return typed [Job] values with Aurora's defaults

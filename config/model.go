@@ -1,6 +1,6 @@
 package config
 
-// The job model of SPEC §1. Field names (and JSON/YAML keys) are Aurora's, so
+// The job model of docs/semantics.md §1. Field names (and JSON/YAML keys) are Aurora's, so
 // an Aurora user's configs and habits carry over. Defaults are applied by the
 // constructors in defaults.go; the zero value of a struct is not its default.
 
@@ -58,7 +58,7 @@ type HealthCheckerConfig struct {
 	Shell *ShellHealthChecker `json:"shell,omitempty"`
 }
 
-// HealthCheckConfig holds the health-check timing and counting parameters (SPEC §3).
+// HealthCheckConfig holds the health-check timing and counting parameters (docs/semantics.md §3).
 type HealthCheckConfig struct {
 	HealthChecker           HealthCheckerConfig `json:"health_checker"`
 	InitialIntervalSecs     float64             `json:"initial_interval_secs"`
@@ -98,7 +98,7 @@ const (
 	UpdateOrderStartFirst = "start_first"
 )
 
-// UpdateConfig is a job's update policy (SPEC §5).
+// UpdateConfig is a job's update policy (docs/semantics.md §5).
 type UpdateConfig struct {
 	BatchSize              int             `json:"batch_size"`
 	WatchSecs              int             `json:"watch_secs"`
@@ -181,7 +181,7 @@ type Container struct {
 	Docker *Docker `json:"docker,omitempty"`
 }
 
-// Announcer configures service discovery (SPEC §1, issue 5).
+// Announcer configures service discovery (docs/semantics.md §1, issue 5).
 type Announcer struct {
 	PrimaryPort string            `json:"primary_port"`
 	Portmap     map[string]string `json:"portmap,omitempty"`
@@ -194,7 +194,7 @@ type Metadata struct {
 	Value string `json:"value"`
 }
 
-// HTTPLifecycleConfig is how a task with a health port is asked to leave (SPEC §4).
+// HTTPLifecycleConfig is how a task with a health port is asked to leave (docs/semantics.md §4).
 type HTTPLifecycleConfig struct {
 	Port                     string `json:"port"`
 	GracefulShutdownEndpoint string `json:"graceful_shutdown_endpoint"`

@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// Templates (SPEC §1): every {{ref}} in a string is resolved at load time.
+// Templates (docs/semantics.md §1): every {{ref}} in a string is resolved at load time.
 // A reference is looked up, first match wins, in
 //
 //  1. the --bind values (LoadOptions.Binds), by the whole reference text;

@@ -10,7 +10,7 @@ import (
 	"github.com/borealis-dev/borealis/jobkey"
 )
 
-// Validation: Aurora's client checks and the rules of SPEC §1, each problem
+// Validation: Aurora's client checks and the rules of docs/semantics.md §1, each problem
 // reported with its field path.
 
 // Bounds of the numbers of a job (docs/decisions.md, Configs): each keeps a
@@ -335,7 +335,7 @@ func validateResources(rc checker, r *Resources) {
 }
 
 // validateConstraints checks order constraints: known processes, the
-// dependency rules of SPEC §1, and no cycles.
+// dependency rules of docs/semantics.md §1, and no cycles.
 func validateConstraints(c checker, cons []Constraint, byName map[string]*Process) {
 	after := map[string][]string{} // a → processes that run after a
 	for i, con := range cons {

@@ -31,6 +31,11 @@ type harness struct {
 	track func(t *testing.T, job jobkey.Key)
 	// portRange is the range the runtime picks ports from.
 	portRange PortRange
+	// emit makes the running task (started with emitLoop) print text, and
+	// returns once it has.
+	emit func(t *testing.T, task *Task, text string)
+	// endpoint is the Location.Endpoint the runtime reports.
+	endpoint string
 }
 
 // testContract is the behaviour every Runtime must show. It runs against
@@ -168,6 +173,10 @@ func testContract(t *testing.T, h harness) {
 		assert.ErrorIs(t, err, ErrConflict)
 		_, _, err = h.rt.Exec(ctx, spec.TaskID, []string{"true"})
 		assert.ErrorIs(t, err, ErrConflict)
+		_, err = h.rt.ReadLogs(ctx, spec.TaskID, LogCursor{}, MaxLogPage, 0)
+		assert.ErrorIs(t, err, ErrConflict)
+		_, err = h.rt.Locate(ctx, spec.TaskID)
+		assert.ErrorIs(t, err, ErrConflict)
 
 		all, err := h.rt.List(ctx, jobkey.Key{})
 		require.NoError(t, err)
@@ -214,8 +223,13 @@ func testContract(t *testing.T, h harness) {
 		assert.ErrorIs(t, err, ErrNotFound)
 		_, _, err = h.rt.Exec(ctx, id, []string{"true"})
 		assert.ErrorIs(t, err, ErrNotFound)
-		assert.ErrorIs(t, h.rt.Logs(ctx, id, false, &strings.Builder{}), ErrNotFound)
+		_, err = h.rt.ReadLogs(ctx, id, LogCursor{}, MaxLogPage, 0)
+		assert.ErrorIs(t, err, ErrNotFound)
 		assert.False(t, Retryable(err))
+		_, err = h.rt.ReadLogs(ctx, id, LogCursor{}, MaxLogPage, time.Second)
+		assert.ErrorIs(t, err, ErrNotFound)
+		_, err = h.rt.Locate(ctx, id)
+		assert.ErrorIs(t, err, ErrNotFound)
 	})
 
 	t.Run("ExitEventAndWait", func(t *testing.T) {
@@ -274,6 +288,9 @@ func testContract(t *testing.T, h harness) {
 			t.Fatal("event stream did not end with its context")
 		}
 	})
+
+	testLogContract(t, h)
+	testLocateContract(t, h)
 }
 
 // testContext is a context bounded well within the test timeout.
@@ -330,17 +347,6 @@ func randHex(n int) string {
 }
 
 // Unit tests of the helpers shared by both runtimes.
-
-func TestFillTemplates(t *testing.T) {
-	ports := map[string]int{"http": 31001, "health": 31002, "a-b": 31003}
-	got := FillTemplates("demo -port {{thermos.ports[http]}} -health-port {{ thermos.ports[health] }} "+
-		"-x {{thermos.ports[a-b]}} -i {{mesos.instance}} -t {{thermos.task_id}} -u {{thermos.ports[nope]}} {{other}}",
-		3, "t-1", ports)
-	assert.Equal(t, "demo -port 31001 -health-port 31002 -x 31003 -i 3 -t t-1 -u {{thermos.ports[nope]}} {{other}}", got)
-	assert.Equal(t, "plain", FillTemplates("plain", 0, "", nil))
-	assert.Equal(t, []string{"http", "health"},
-		PortRefs("{{thermos.ports[http]}} {{thermos.ports[health]}} {{thermos.ports[http]}}"))
-}
 
 func TestPortEnvName(t *testing.T) {
 	assert.Equal(t, "BOREALIS_PORT_HTTP", PortEnvName("http"))

@@ -20,90 +20,6 @@ import (
 	"github.com/borealis-dev/borealis/runner"
 )
 
-// PortRange is an inclusive range of host ports.
-type PortRange struct {
-	Min, Max int
-}
-
-// Options configures a [Docker] runtime. Zero fields take the defaults
-// named on each.
-type Options struct {
-	// Host is the host address ports are published on (default 127.0.0.1).
-	Host string
-	// PortRange is where host ports are picked (default 31000-32000).
-	PortRange PortRange
-	// DataDir holds the sandboxes, under DataDir/sandboxes/<task>
-	// (required).
-	DataDir string
-	// RunnerPath is the host path of the static borealis-runner binary,
-	// mounted read-only into every task container (required).
-	RunnerPath string
-	// DefaultImage is used when a TaskSpec has no image
-	// (default borealis/base:latest).
-	DefaultImage string
-	// PidsLimit bounds the processes of a task (default 1024; negative
-	// means unlimited).
-	PidsLimit int64
-	// Logger receives debug and warning messages (default slog.Default()).
-	Logger *slog.Logger
-	// LaunchWait bounds how long Start waits for the runner to launch the
-	// task's first process (default [DefaultLaunchWait]; negative: not at all).
-	LaunchWait time.Duration
-}
-
-// DefaultLaunchWait is how long Start waits at most for a started
-// container's runner to launch the task's first process.
-const DefaultLaunchWait = 2 * time.Second
-
-// withDefaults returns the options with defaults filled in, or an error
-// listing every problem.
-func (o Options) withDefaults() (Options, error) {
-	if o.Host == "" {
-		o.Host = DefaultHost
-	}
-	if o.LaunchWait == 0 {
-		o.LaunchWait = DefaultLaunchWait
-	}
-	if o.PortRange == (PortRange{}) {
-		o.PortRange = PortRange{DefaultPortMin, DefaultPortMax}
-	}
-	if o.DefaultImage == "" {
-		o.DefaultImage = DefaultImage
-	}
-	if o.PidsLimit == 0 {
-		o.PidsLimit = DefaultPidsLimit
-	}
-	if o.Logger == nil {
-		o.Logger = slog.Default()
-	}
-	var problems []string
-	if o.PortRange.Min < 1 || o.PortRange.Max > 65535 || o.PortRange.Min > o.PortRange.Max {
-		problems = append(problems, fmt.Sprintf("port range %d-%d: want 1 <= min <= max <= 65535", o.PortRange.Min, o.PortRange.Max))
-	}
-	if o.DataDir == "" {
-		problems = append(problems, "data dir is empty")
-	} else if abs, err := filepath.Abs(o.DataDir); err != nil {
-		problems = append(problems, fmt.Sprintf("data dir: %v", err))
-	} else {
-		o.DataDir = abs
-	}
-	if o.RunnerPath == "" {
-		problems = append(problems, "runner path is empty")
-	} else if abs, err := filepath.Abs(o.RunnerPath); err != nil {
-		problems = append(problems, fmt.Sprintf("runner path: %v", err))
-	} else if fi, err := os.Stat(abs); err != nil {
-		problems = append(problems, fmt.Sprintf("runner path: %v (build it with make build)", err))
-	} else if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
-		problems = append(problems, fmt.Sprintf("runner path %s is not an executable file", abs))
-	} else {
-		o.RunnerPath = abs
-	}
-	if len(problems) > 0 {
-		return o, newError("configure", "", ErrInvalid, "%s", strings.Join(problems, "; "))
-	}
-	return o, nil
-}
-
 // Docker is the [Runtime] backed by a Docker Engine. It is safe for
 // concurrent use.
 type Docker struct {
@@ -123,9 +39,10 @@ type Docker struct {
 
 var _ Runtime = (*Docker)(nil)
 
-// New connects to the Docker Engine named by the environment (DOCKER_HOST
-// and friends, else the local socket), negotiates the API version, pings
-// the daemon and probes its storage driver.
+// New connects to the Docker Engine at Options.Endpoint, or the one the
+// environment names (DOCKER_HOST and friends, else the local socket),
+// negotiates the API version, pings the daemon and probes its storage
+// driver.
 func New(ctx context.Context, opts Options) (*Docker, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
@@ -134,7 +51,11 @@ func New(ctx context.Context, opts Options) (*Docker, error) {
 	if err := os.MkdirAll(filepath.Join(opts.DataDir, "sandboxes"), 0o755); err != nil {
 		return nil, newError("configure", "", ErrInvalid, "data dir: %v", err)
 	}
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	copts := []client.Opt{client.FromEnv}
+	if opts.Endpoint != "" {
+		copts = append(copts, client.WithHost(opts.Endpoint))
+	}
+	cli, err := client.NewClientWithOpts(append(copts, client.WithAPIVersionNegotiation())...)
 	if err != nil {
 		return nil, wrap("connect", "", err, "docker client")
 	}
@@ -239,7 +160,7 @@ const maxStartAttempts = 8
 // Start returns once the container's runner has launched the task's first
 // process (as Thermos reports a task running once its processes are
 // forked), the runner has finished, or Options.LaunchWait has passed:
-// what runs next (the first health check, SPEC §3) then meets the task's
+// what runs next (the first health check, docs/semantics.md §3) then meets the task's
 // processes, not an empty container.
 func (d *Docker) Start(ctx context.Context, spec TaskSpec) (*Task, error) {
 	t, err := d.start(ctx, spec)
@@ -438,7 +359,7 @@ func (d *Docker) create(ctx context.Context, spec TaskSpec, name string) (*Task,
 	}, nil
 }
 
-// containerConfig builds the container's configuration (SPEC §2, §7).
+// containerConfig builds the container's configuration (docs/semantics.md §2, §7).
 func (d *Docker) containerConfig(spec TaskSpec, ports map[string]int, sandbox, user string) (*container.Config, *container.HostConfig) {
 	exposed := nat.PortSet{}
 	bindings := nat.PortMap{}

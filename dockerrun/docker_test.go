@@ -11,9 +11,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/borealis-dev/borealis/internal/poll"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
@@ -76,7 +77,23 @@ func dockerHarness(t *testing.T, d *Docker) harness {
 			t.Cleanup(func() { removeJobContainers(t, cli, job) })
 		},
 		portRange: d.Options().PortRange,
+		emit:      emitToSandbox,
+		endpoint:  d.cli.DaemonHost(),
 	}
+}
+
+// emitToSandbox has an emitLoop task print text: it writes the file emit
+// into the task's sandbox and waits until the task has printed and removed
+// it.
+func emitToSandbox(t *testing.T, task *Task, text string) {
+	t.Helper()
+	tmp := filepath.Join(task.Sandbox, "emit.tmp")
+	require.NoError(t, os.WriteFile(tmp, []byte(text), 0o644))
+	require.NoError(t, os.Rename(tmp, filepath.Join(task.Sandbox, "emit")))
+	poll.Until(t, 30*time.Second, "the task took its emit file", func() (bool, string) {
+		_, err := os.Stat(filepath.Join(task.Sandbox, "emit"))
+		return os.IsNotExist(err), "the task did not print the file emit"
+	})
 }
 
 // removeJobContainers removes every container of the job.
@@ -109,22 +126,6 @@ func startTask(t *testing.T, d *Docker, spec TaskSpec) *Task {
 	return task
 }
 
-// eventually polls cond every 100ms for up to timeout.
-func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	last := ""
-	for time.Now().Before(deadline) {
-		ok, msg := cond()
-		if ok {
-			return
-		}
-		last = msg
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("condition not met within %s: %s", timeout, last)
-}
-
 // httpGet fetches url and returns the status code and body.
 func httpGet(url string) (int, string, error) {
 	c := http.Client{Timeout: 2 * time.Second}
@@ -149,7 +150,7 @@ func TestDockerDemoPortsReachable(t *testing.T) {
 	require.Contains(t, task.Ports, "health")
 
 	health := fmt.Sprintf("http://127.0.0.1:%d/health", task.Ports["health"])
-	eventually(t, 30*time.Second, func() (bool, string) {
+	poll.Until(t, 30*time.Second, "the task's health endpoint answers", func() (bool, string) {
 		code, body, err := httpGet(health)
 		return err == nil && code == 200 && strings.TrimSpace(body) == "ok", fmt.Sprint(code, body, err)
 	})
@@ -157,7 +158,7 @@ func TestDockerDemoPortsReachable(t *testing.T) {
 	require.NoError(t, err, "the http port answers on the host")
 	assert.Less(t, code, 500)
 
-	// The numbers the process saw are the host's (SPEC §2): the spec the
+	// The numbers the process saw are the host's (docs/semantics.md §2): the spec the
 	// runner read has them, and so has its environment.
 	data, err := os.ReadFile(filepath.Join(task.Sandbox, runner.SpecFile))
 	require.NoError(t, err)
@@ -236,11 +237,11 @@ func TestDockerStopGrace(t *testing.T) {
 		spec := taskSpec(newJob(t, h), 0,
 			`trap 'echo got TERM; exit 0' TERM; echo ready; while true; do sleep 1; done`)
 		startTask(t, d, spec)
-		waitForLog(t, d, spec.TaskID, "ready")
+		waitForLogs(t, d, spec.TaskID, "ready")
 		began := time.Now()
 		require.NoError(t, d.Stop(ctx, spec.TaskID, 20*time.Second))
 		assert.Less(t, time.Since(began), 15*time.Second, "a process that exits on TERM ends the stop early")
-		waitForLog(t, d, spec.TaskID, "got TERM")
+		waitForLogs(t, d, spec.TaskID, "got TERM")
 		st, err := d.Inspect(ctx, spec.TaskID)
 		require.NoError(t, err)
 		assert.Equal(t, runner.ExitTerminated, st.ExitCode, "the runner exits 143 when terminated")
@@ -251,7 +252,7 @@ func TestDockerStopGrace(t *testing.T) {
 		ctx := testContext(t)
 		spec := taskSpec(newJob(t, h), 0, `trap '' TERM; echo ready; while true; do sleep 1; done`)
 		startTask(t, d, spec)
-		waitForLog(t, d, spec.TaskID, "ready")
+		waitForLogs(t, d, spec.TaskID, "ready")
 		began := time.Now()
 		require.NoError(t, d.Stop(ctx, spec.TaskID, 2*time.Second))
 		took := time.Since(began)
@@ -262,52 +263,6 @@ func TestDockerStopGrace(t *testing.T) {
 		assert.False(t, st.Running)
 		assert.Equal(t, 137, st.ExitCode, "killed by SIGKILL")
 	})
-}
-
-// waitForLog waits until the task's logs contain s.
-func waitForLog(t *testing.T, d *Docker, taskID, s string) {
-	t.Helper()
-	eventually(t, 30*time.Second, func() (bool, string) {
-		var b strings.Builder
-		err := d.Logs(testContext(t), taskID, false, &b)
-		return err == nil && strings.Contains(b.String(), s), fmt.Sprintf("logs %q, err %v", b.String(), err)
-	})
-}
-
-func TestDockerLogsHelloWorld(t *testing.T) {
-	t.Parallel()
-	d := newDockerRuntime(t)
-	h := dockerHarness(t, d)
-	// The seed's hello_world process, in borealis/base.
-	spec := taskSpec(newJob(t, h), 0, "while true; do echo hello world; sleep 10; done")
-	spec.Runner.Processes[0].Name = "hello_world"
-	startTask(t, d, spec)
-	waitForLog(t, d, spec.TaskID, "hello world")
-
-	// Following stops with the context.
-	ctx, cancel := context.WithTimeout(testContext(t), time.Second)
-	defer cancel()
-	var b syncBuffer
-	require.NoError(t, d.Logs(ctx, spec.TaskID, true, &b))
-	assert.Contains(t, b.String(), "hello world")
-}
-
-// syncBuffer is a strings.Builder safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func TestDockerExec(t *testing.T) {
@@ -440,7 +395,7 @@ func TestDockerOOMKilled(t *testing.T) {
 }
 
 // TestDockerStartReturnsOnceLaunched: Start returns once the runner has
-// launched the task's process (SPEC §3's "as soon as the container is
+// launched the task's process (docs/semantics.md §3's "as soon as the container is
 // running"), and does not hang on a task whose runner ends at once.
 func TestDockerStartReturnsOnceLaunched(t *testing.T) {
 	t.Parallel()

@@ -1,10 +1,8 @@
 package dockerrun
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"slices"
 	"sync"
 	"time"
@@ -33,6 +31,7 @@ type Fake struct {
 	failNext map[string]error
 	stops    map[string][]time.Duration
 	now      func() time.Time
+	lastLog  time.Time // the timestamp of the latest log entry
 }
 
 type fakeContainer struct {
@@ -43,9 +42,11 @@ type fakeContainer struct {
 	runner  runner.TaskSpec
 	task    Task
 	state   TaskState
-	logs    bytes.Buffer
-	done    chan struct{} // closed when the task stops running
-	exited  bool
+	logs    []logEntry
+	// logsChanged is closed, and replaced, when logs grow.
+	logsChanged chan struct{}
+	done        chan struct{} // closed when the task stops running
+	exited      bool
 }
 
 var _ Runtime = (*Fake)(nil)
@@ -63,13 +64,6 @@ func NewFake() *Fake {
 		stops:    map[string][]time.Duration{},
 		now:      time.Now,
 	}
-}
-
-// AddImage makes ref a known local image.
-func (f *Fake) AddImage(ref string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.images[ref] = true
 }
 
 // AddForeign adds a running container named name without Borealis labels,
@@ -92,7 +86,7 @@ func (f *Fake) HasContainer(name string) bool {
 }
 
 // FailNext makes the next call of op ("start", "stop", "remove", "inspect",
-// "list", "wait", "logs", "exec", "events") return err, for testing error
+// "list", "wait", "logs", "locate", "exec", "events") return err, for testing error
 // handling; wrap a kind (ErrUnavailable, ...) into err to classify it.
 func (f *Fake) FailNext(op string, err error) {
 	f.mu.Lock()
@@ -114,19 +108,6 @@ func (f *Fake) Exit(taskID string, code int, oomKilled bool) error {
 		return newError("exit", taskID, ErrConflict, "task is %s, not running", c.state.State)
 	}
 	f.exitLocked(c, code, oomKilled)
-	return nil
-}
-
-// WriteLogs appends s to the task's container output, as its processes
-// would print it.
-func (f *Fake) WriteLogs(taskID, s string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	c, err := f.owned("logs", taskID)
-	if err != nil {
-		return err
-	}
-	c.logs.WriteString(s)
 	return nil
 }
 
@@ -227,7 +208,7 @@ func (f *Fake) Start(ctx context.Context, spec TaskSpec) (*Task, error) {
 	now := f.now()
 	c := &fakeContainer{
 		id: id, name: name, spec: spec, runner: spec.fillRunnerSpec(ports),
-		done: make(chan struct{}),
+		done: make(chan struct{}), logsChanged: make(chan struct{}),
 	}
 	c.task = Task{
 		TaskID: spec.TaskID, ContainerID: id, Name: name, Image: spec.Image, Ports: ports,
@@ -399,41 +380,6 @@ func (f *Fake) Wait(ctx context.Context, taskID string) (ExitStatus, error) {
 		st.Reason = ReasonOOMKilled
 	}
 	return st, nil
-}
-
-// Logs implements [Runtime.Logs]; with follow it waits for the task to stop
-// (or ctx to end) and then writes what was logged meanwhile.
-func (f *Fake) Logs(ctx context.Context, taskID string, follow bool, w io.Writer) error {
-	f.mu.Lock()
-	if err := f.injected("logs", taskID); err != nil {
-		f.mu.Unlock()
-		return err
-	}
-	c, err := f.owned("logs", taskID)
-	if err != nil {
-		f.mu.Unlock()
-		return err
-	}
-	out := slices.Clone(c.logs.Bytes())
-	f.mu.Unlock()
-	if _, err := w.Write(out); err != nil {
-		return wrap("logs", taskID, err, "copy logs")
-	}
-	if !follow {
-		return nil
-	}
-	select {
-	case <-c.done:
-	case <-ctx.Done():
-		return nil
-	}
-	f.mu.Lock()
-	rest := slices.Clone(c.logs.Bytes()[len(out):])
-	f.mu.Unlock()
-	if _, err := w.Write(rest); err != nil {
-		return wrap("logs", taskID, err, "copy logs")
-	}
-	return nil
 }
 
 // Exec implements [Runtime.Exec] through ExecFunc.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"strconv"
@@ -144,31 +143,21 @@ func (d *Docker) Wait(ctx context.Context, taskID string) (ExitStatus, error) {
 	return st, nil
 }
 
-// Logs copies the container's stdout and stderr (both to w) from the
-// start. With follow it goes on until the container stops or ctx ends
-// (canceled or past its deadline), which is then not an error.
-func (d *Docker) Logs(ctx context.Context, taskID string, follow bool, w io.Writer) error {
-	c, err := d.inspectOwned(ctx, "logs", taskID)
+// Locate reports where the task's container runs, after checking it is
+// Borealis's container of that task: ErrNotFound when there is none,
+// ErrConflict when the name belongs to a foreign container. Endpoint is the
+// address this runtime's client talks to.
+func (d *Docker) Locate(ctx context.Context, taskID string) (Location, error) {
+	c, err := d.inspectOwned(ctx, "locate", taskID)
 	if err != nil {
-		return err
+		return Location{}, err
 	}
-	rc, err := d.cli.ContainerLogs(ctx, c.ID, container.LogsOptions{ShowStdout: true, ShowStderr: true, Follow: follow})
-	if err != nil {
-		return wrap("logs", taskID, err, "read logs of %s", c.Name)
-	}
-	defer rc.Close()
-	if c.Config.Tty {
-		_, err = io.Copy(w, rc)
-	} else {
-		_, err = stdcopy.StdCopy(w, w, rc)
-	}
-	if err != nil && follow && ctx.Err() != nil {
-		return nil // following ends with ctx
-	}
-	if err != nil {
-		return wrap("logs", taskID, err, "copy logs of %s", c.Name)
-	}
-	return nil
+	return Location{
+		ContainerID:   c.ID,
+		ContainerName: c.Name,
+		Running:       c.State != nil && c.State.Running,
+		Endpoint:      d.cli.DaemonHost(),
+	}, nil
 }
 
 // Exec runs cmd in the task's running container, as the task's user and in

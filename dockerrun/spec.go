@@ -3,18 +3,17 @@ package dockerrun
 import (
 	"context"
 	"fmt"
-	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/runner"
 )
 
-// Docker labels put on every container Borealis makes (SPEC §7).
+// Docker labels put on every container Borealis makes (docs/semantics.md §7).
 const (
 	// LabelJob holds the job key, cluster/role/env/name.
 	LabelJob = "borealis.job"
@@ -27,7 +26,7 @@ const (
 	LabelPorts = "borealis.ports"
 )
 
-// Fixed paths inside a task's container (SPEC §7).
+// Fixed paths inside a task's container (docs/semantics.md §7).
 const (
 	// SandboxMountPath is where the task's sandbox is mounted; it is the
 	// working directory of the runner and of every exec.
@@ -60,7 +59,7 @@ type TaskSpec struct {
 	Image string
 	// Runner is the spec the in-container runner executes. Its process
 	// cmdlines may hold {{thermos.ports[NAME]}}, {{mesos.instance}} and
-	// {{thermos.task_id}}; Start fills them ([FillTemplates]). TaskID is
+	// {{thermos.task_id}}; Start fills them ([config.FillLaunchTemplates]). TaskID is
 	// set to the task's id.
 	Runner runner.TaskSpec
 	// PortNames lists the named ports to allocate. Names referenced by
@@ -158,6 +157,17 @@ type ExitEvent struct {
 	Time        time.Time
 }
 
+// Location is where a task's container runs, for `docker exec` from
+// elsewhere.
+type Location struct {
+	ContainerID   string `json:"container_id"`
+	ContainerName string `json:"container_name"`
+	Running       bool   `json:"running"`
+	// Endpoint is the Docker Engine address the worker uses
+	// (unix:///var/run/docker.sock, tcp://host:2376, ...).
+	Endpoint string `json:"endpoint"`
+}
+
 // RemoveOptions tunes Remove. The zero value keeps the sandbox.
 type RemoveOptions struct {
 	// Sandbox removes the task's sandbox directory too.
@@ -185,9 +195,20 @@ type Runtime interface {
 	// Wait blocks until the task's container is not running and reports
 	// how it ended.
 	Wait(ctx context.Context, taskID string) (ExitStatus, error)
-	// Logs copies the container's stdout and stderr to w, following new
-	// output until ctx ends when follow is set.
-	Logs(ctx context.Context, taskID string, follow bool, w io.Writer) error
+	// ReadLogs reads the task's log (stdout and stderr, in order) from
+	// `from`: at most max bytes (but always at least one whole entry when
+	// there is one), whole entries only; max must be 1 to [MaxLogPage].
+	// With wait > 0 and a running container it follows the log: it returns
+	// once the page is full, once some data came and no more arrived for a
+	// short idle time (~250ms), once the container ends (Ended), or after
+	// wait with whatever it has (possibly nothing). With wait == 0 it
+	// returns what the log holds now. ErrNotFound when the task has no
+	// container.
+	ReadLogs(ctx context.Context, taskID string, from LogCursor, max int, wait time.Duration) (LogPage, error)
+	// Locate reports where the task's container runs, after checking it is
+	// Borealis's container of that task (its labels): ErrNotFound when
+	// there is none.
+	Locate(ctx context.Context, taskID string) (Location, error)
 	// Exec runs cmd in the running container as the task's user, in the
 	// sandbox, and returns its exit code and combined output (bounded to
 	// [MaxExecOutput] bytes).
@@ -225,7 +246,7 @@ func sanitize(s string) string {
 
 // PortEnvName is the environment variable that carries the port NAME:
 // BOREALIS_PORT_ followed by the name upper-cased, with every character
-// other than A-Z and 0-9 turned into '_' (SPEC §2).
+// other than A-Z and 0-9 turned into '_' (docs/semantics.md §2).
 func PortEnvName(name string) string {
 	var b strings.Builder
 	b.WriteString("BOREALIS_PORT_")
@@ -240,45 +261,6 @@ func PortEnvName(name string) string {
 		}
 	}
 	return b.String()
-}
-
-var (
-	portRefRE     = regexp.MustCompile(`\{\{\s*thermos\.ports\[\s*([^\]\s]+)\s*\]\s*\}\}`)
-	instanceRefRE = regexp.MustCompile(`\{\{\s*mesos\.instance\s*\}\}`)
-	taskIDRefRE   = regexp.MustCompile(`\{\{\s*thermos\.task_id\s*\}\}`)
-)
-
-// FillTemplates replaces the launch-time references of SPEC §1 in s:
-// {{mesos.instance}} by instance, {{thermos.task_id}} by taskID and
-// {{thermos.ports[NAME]}} by ports[NAME]. A port reference whose name is not
-// in ports is left as it is.
-func FillTemplates(s string, instance int, taskID string, ports map[string]int) string {
-	if !strings.Contains(s, "{{") {
-		return s
-	}
-	s = instanceRefRE.ReplaceAllLiteralString(s, strconv.Itoa(instance))
-	s = taskIDRefRE.ReplaceAllLiteralString(s, taskID)
-	return portRefRE.ReplaceAllStringFunc(s, func(ref string) string {
-		name := portRefRE.FindStringSubmatch(ref)[1]
-		if p, ok := ports[name]; ok {
-			return strconv.Itoa(p)
-		}
-		return ref
-	})
-}
-
-// PortRefs returns the port names referenced by {{thermos.ports[NAME]}} in s,
-// in order of first appearance.
-func PortRefs(s string) []string {
-	var names []string
-	seen := map[string]bool{}
-	for _, m := range portRefRE.FindAllStringSubmatch(s, -1) {
-		if !seen[m[1]] {
-			seen[m[1]] = true
-			names = append(names, m[1])
-		}
-	}
-	return names
 }
 
 // portNames returns the spec's port names plus those its cmdlines
@@ -296,7 +278,7 @@ func (s TaskSpec) portNames() []string {
 		add(n)
 	}
 	for _, p := range s.Runner.Processes {
-		for _, n := range PortRefs(p.Cmdline) {
+		for _, n := range config.PortRefs(p.Cmdline) {
 			add(n)
 		}
 	}
@@ -337,7 +319,7 @@ func (s TaskSpec) fillRunnerSpec(ports map[string]int) runner.TaskSpec {
 	rs.TaskID = s.TaskID
 	rs.Processes = append([]runner.ProcessSpec(nil), s.Runner.Processes...)
 	for i := range rs.Processes {
-		rs.Processes[i].Cmdline = FillTemplates(rs.Processes[i].Cmdline, s.Instance, s.TaskID, ports)
+		rs.Processes[i].Cmdline = config.FillLaunchTemplates(rs.Processes[i].Cmdline, s.Instance, s.TaskID, ports)
 	}
 	return rs
 }

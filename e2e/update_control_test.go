@@ -231,7 +231,7 @@ func TestUpdatePulse(t *testing.T) {
 	}
 	harness.ReplacedOnce(t, cl.Settled(key, harness.All(2, 1), 10*time.Second), before, nil, []int{0, 1})
 
-	// While the update is active the job refuses other changes (SPEC §5;
+	// While the update is active the job refuses other changes (docs/semantics.md §5;
 	// job create of it is refused anyway, as the job exists).
 	v1path := cl.WriteVersion(key, v1)
 	for _, args := range [][]string{
@@ -264,7 +264,7 @@ func TestUpdatePulse(t *testing.T) {
 }
 
 // TestUpdateRollbackWhilePaused: `update rollback` of an update paused
-// after its first batch goes to ROLLING_BACK (SPEC §5: "rollback: from
+// after its first batch goes to ROLLING_BACK (docs/semantics.md §5: "rollback: from
 // forward states → ROLLING_BACK") and rolls the batch back without a
 // resume.
 func TestUpdateRollbackWhilePaused(t *testing.T) {

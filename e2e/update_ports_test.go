@@ -13,7 +13,7 @@ import (
 // up (update_order stop_first), yet a worker keeps every port it picked
 // reserved for 2 minutes and counts the ports of stopped containers as
 // taken, so a second update in a row finds no free port and stalls until
-// the reservations expire (SPEC §2: a port is picked from the free ones).
+// the reservations expire (docs/semantics.md §2: a port is picked from the free ones).
 func TestUpdatePortReuse(t *testing.T) {
 	t.Parallel()
 	cl := env.NewClusterPorts(t, harness.Flapping{}, env.DevServer.FrontendHostPort(), 8)

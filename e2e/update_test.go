@@ -76,7 +76,7 @@ func checkInFlight(t *testing.T, u harness.UpdateInfo, max int) {
 	}
 }
 
-// TestUpdateRollsBack is SPEC §5's example: 9 instances, batches of 3,
+// TestUpdateRollsBack is docs/semantics.md §5's example: 9 instances, batches of 3,
 // instance 8 never healthy in version 2 and no failure budget: forward
 // (0,1,2)(3,4,5)(6,7,8), instance 8 fails, back (8,7,6)(5,4,3)(2,1,0),
 // ROLLED_BACK, exit 4, and every container answers "version 1" again.

@@ -5,7 +5,7 @@ import (
 )
 
 // Params are the counting parameters of a task's health checks, the numeric
-// fields of Aurora's HealthCheckConfig (SPEC §3).
+// fields of Aurora's HealthCheckConfig (docs/semantics.md §3).
 //
 // Out-of-range values are not errors here (the config package validates
 // them); a [Counter] reads them as follows:
@@ -143,7 +143,7 @@ type State struct {
 	FailedAt int `json:"failed_at,omitempty"`
 }
 
-// Counter applies the counting rules of SPEC §3 to a task's health-check
+// Counter applies the counting rules of docs/semantics.md §3 to a task's health-check
 // outcomes, one [Counter.Record] per check. It is deterministic, does no I/O
 // and is not safe for concurrent use.
 //

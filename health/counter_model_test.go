@@ -18,7 +18,7 @@ type refStep struct {
 	rule   int
 }
 
-// refModel replays checks (true = passed or snoozed) following SPEC §3's
+// refModel replays checks (true = passed or snoozed) following docs/semantics.md §3's
 // wording. Unlike Counter it keeps no counters: every count is recomputed
 // from the whole prefix of checks, so a bookkeeping slip in one is not
 // repeated in the other.

@@ -66,7 +66,7 @@ func record(t *testing.T, p Params, checks string) (*Counter, []Status) {
 	return c, got
 }
 
-// TestSpecExamples checks every row of SPEC §3's example table, status by
+// TestSpecExamples checks every row of docs/semantics.md §3's example table, status by
 // status.
 func TestSpecExamples(t *testing.T) {
 	tests := []struct {
@@ -142,7 +142,7 @@ func TestParamsOutOfRange(t *testing.T) {
 	assert.Equal(t, []Status{fa}, got)
 }
 
-// The rules of SPEC §3, one by one.
+// The rules of docs/semantics.md §3, one by one.
 
 func TestRule1FailureResetsSuccessesEvenWhenIgnored(t *testing.T) {
 	// m = 3, mcs = 2: S, F (ignored), S is only one success in a row.

@@ -1,5 +1,5 @@
 // Package health implements Borealis's health checking: Aurora's counting
-// rules (SPEC §3) and the checkers that produce the outcomes they count.
+// rules (docs/semantics.md §3) and the checkers that produce the outcomes they count.
 //
 // The package sits at the bottom of the import graph: it knows nothing of
 // Temporal, Docker or the config package. Callers translate their own

@@ -47,7 +47,7 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 
 // HTTPChecker is Aurora's HttpHealthChecker: it GETs
 // http://Host:Port/Endpoint and compares the response with what is expected
-// (SPEC §3).
+// (docs/semantics.md §3).
 type HTTPChecker struct {
 	// Host is the address the task's health port is published on; empty
 	// means [DefaultHTTPHost].

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds Borealis's images locally, pulling nothing (SPEC §7):
+# Builds Borealis's images locally, pulling nothing (docs/semantics.md §7):
 #   borealis/base:latest  a root file system made here from the host's static
 #                         busybox (Debian package busybox-static), imported
 #                         with `docker import`: no RUN step, no base image;

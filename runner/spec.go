@@ -42,7 +42,7 @@ type TaskSpec struct {
 	FinalizationWait int        `json:"finalization_wait_secs"`
 }
 
-// ProcessSpec is one process of the task (SPEC §1, Process).
+// ProcessSpec is one process of the task (docs/semantics.md §1, Process).
 type ProcessSpec struct {
 	Name        string `json:"name"`
 	Cmdline     string `json:"cmdline"`
@@ -102,7 +102,7 @@ func LoadSpec(path string) (TaskSpec, error) {
 }
 
 // Validate reports every problem of the spec at once, each prefixed with the
-// field it concerns (processes[1].name: ...). It checks the rules of SPEC §1
+// field it concerns (processes[1].name: ...). It checks the rules of docs/semantics.md §1
 // the runner relies on: unique, file-safe names; known names in orders; no
 // dependency on a daemon, of a non-ephemeral process on an ephemeral one, or
 // between final and regular processes; no cycles.

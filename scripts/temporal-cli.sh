@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the path of the temporal CLI v1.5.1, building it once per machine
-# into the tool cache (~/.cache/borealis, SPEC §7) with `go install`.
+# into the tool cache (~/.cache/borealis, docs/semantics.md §7) with `go install`.
 set -euo pipefail
 version=v1.5.1
 cache="${BOREALIS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/borealis}"

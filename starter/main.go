@@ -1,5 +1,5 @@
 // Command borealis is the Borealis client: Aurora's command-line grammar for
-// jobs, tasks and updates run on Temporal and Docker (SPEC §6).
+// jobs, tasks and updates run on Temporal and Docker (docs/semantics.md §6).
 package main
 
 import (

@@ -25,6 +25,7 @@ import (
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/metrics"
 	"github.com/borealis-dev/borealis/sla"
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/worker/registry"
 )
 
@@ -60,9 +61,6 @@ func run(args []string) error {
 	}
 	defer stopMetrics()
 
-	if st.DockerHost != "" {
-		os.Setenv("DOCKER_HOST", st.DockerHost)
-	}
 	if _, err := os.Stat(st.RunnerPath); err != nil {
 		return fmt.Errorf("runner binary %s: %w (build it with make build, or set %s)", st.RunnerPath, err, settings.EnvName(settings.KeyRunnerPath))
 	}
@@ -72,6 +70,7 @@ func run(args []string) error {
 		PortRange:  dockerrun.PortRange{Min: st.Ports.Min, Max: st.Ports.Max},
 		DataDir:    st.DataDir,
 		RunnerPath: st.RunnerPath,
+		Endpoint:   st.DockerHost,
 		Logger:     logger,
 	})
 	cancel()
@@ -95,7 +94,12 @@ func run(args []string) error {
 	defer tc.Close()
 
 	w := worker.New(tc, st.Temporal.TaskQueue, registry.WorkerOptions())
-	registry.Register(w, &activities.Activities{Runtime: docker, Logger: logger}, tc,
+	restart := taskapi.RestartPolicy{
+		FlappingThreshold: st.Flapping.Threshold,
+		InitialDelay:      st.Flapping.InitialDelay,
+		MaxDelay:          st.Flapping.MaxDelay,
+	}
+	registry.Register(w, &activities.Activities{Runtime: docker, Logger: logger, Restart: restart}, tc,
 		registry.WithSLA(sla.Settings{CheckInterval: st.SLA.CheckInterval, MinInstances: st.SLA.MinInstances, NonProduction: st.SLA.NonProduction}))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -1275,7 +1276,7 @@ func TestAuroraSlowToKill(t *testing.T) {
 func TestAuroraOldTaskDiesWhileThrottled(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.policy = workflows.RestartPolicy{FlappingThreshold: time.Hour, InitialDelay: 30 * time.Second, MaxDelay: 30 * time.Second}
+	e.policy = taskapi.RestartPolicy{FlappingThreshold: time.Hour, InitialDelay: 30 * time.Second, MaxDelay: 30 * time.Second}
 	key := e.auCreate(e.versioned("dies", 1, 1, nil))
 	old := e.running(key, 0).TaskID
 	require.NoError(t, e.fake.Exit(old, 1, false))

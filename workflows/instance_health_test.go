@@ -6,20 +6,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/borealis-dev/borealis/activities"
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
 // healthProgress reads the heartbeated progress of the instance's health
 // watch (its pending WatchHealth activity), or nil when there is none.
-func (e *env) healthProgress(key string, i int) (*activities.HealthProgress, string) {
+func (e *env) healthProgress(key string, i int) (*taskapi.HealthProgress, string) {
 	e.t.Helper()
 	desc, err := e.c.DescribeWorkflow(context.Background(), workflows.InstanceWorkflowID(key, i), "")
 	require.NoError(e.t, err)
@@ -28,7 +29,7 @@ func (e *env) healthProgress(key string, i int) (*activities.HealthProgress, str
 		if pa.GetActivityType().GetName() != "WatchHealth" || pa.GetHeartbeatDetails() == nil {
 			continue
 		}
-		var p activities.HealthProgress
+		var p taskapi.HealthProgress
 		if converter.GetDefaultDataConverter().FromPayloads(pa.GetHeartbeatDetails(), &p) == nil {
 			return &p, run
 		}

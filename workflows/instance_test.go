@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -122,7 +123,7 @@ func TestLostTaskRestartsWithoutFailure(t *testing.T) {
 
 func TestFlappingServiceIsThrottled(t *testing.T) {
 	e := newEnv(t)
-	e.policy = workflows.RestartPolicy{FlappingThreshold: time.Hour, InitialDelay: time.Second, MaxDelay: 2 * time.Second}
+	e.policy = taskapi.RestartPolicy{FlappingThreshold: time.Hour, InitialDelay: time.Second, MaxDelay: 2 * time.Second}
 	j := e.job("flap", 1, true)
 	e.create(j)
 	key := j.Key()

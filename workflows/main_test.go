@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/internal/poll"
+
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
@@ -20,6 +22,7 @@ import (
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/internal/testenv"
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/worker/registry"
 	"github.com/borealis-dev/borealis/workflows"
 )
@@ -51,7 +54,7 @@ type env struct {
 	fake    *dockerrun.Fake
 	queue   string
 	role    string
-	policy  workflows.RestartPolicy
+	policy  taskapi.RestartPolicy
 	timeout time.Duration
 
 	// bad lists the version/instance pairs whose health checks fail (versioned).
@@ -83,7 +86,7 @@ func newWorkerlessEnv(t *testing.T) *env {
 		fake:    dockerrun.NewFake(),
 		queue:   fmt.Sprintf("test-%s-%d", strings.ToLower(t.Name()), n),
 		role:    fmt.Sprintf("r%d", n),
-		policy:  workflows.RestartPolicy{FlappingThreshold: 0, InitialDelay: time.Second, MaxDelay: 4 * time.Second},
+		policy:  taskapi.RestartPolicy{FlappingThreshold: 0, InitialDelay: time.Second, MaxDelay: 4 * time.Second},
 		timeout: 30 * time.Second,
 		bad:     map[string]bool{},
 	}
@@ -141,18 +144,15 @@ func (e *env) status(key string, i int) (workflows.InstanceStatus, error) {
 // after e.timeout with the last status seen.
 func (e *env) waitFor(key string, i int, what string, cond func(workflows.InstanceStatus) bool) workflows.InstanceStatus {
 	e.t.Helper()
-	deadline := time.Now().Add(e.timeout)
 	var last workflows.InstanceStatus
 	var lastErr error
-	for time.Now().Before(deadline) {
-		st, err := e.status(key, i)
-		if err == nil && cond(st) {
-			return st
-		}
-		last, lastErr = st, err
-		time.Sleep(50 * time.Millisecond)
+	_, ok := poll.Wait(e.timeout, 50*time.Millisecond, func() (bool, string) {
+		last, lastErr = e.status(key, i)
+		return lastErr == nil && cond(last), ""
+	})
+	if !ok {
+		e.t.Fatalf("instance %s/%d: not %s after %s; last status %+v (err %v)", key, i, what, e.timeout, last, lastErr)
 	}
-	e.t.Fatalf("instance %s/%d: not %s after %s; last status %+v (err %v)", key, i, what, e.timeout, last, lastErr)
 	return last
 }
 

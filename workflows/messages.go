@@ -1,20 +1,22 @@
 package workflows
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 )
 
-// Message is one signal a workflow sends through the SendMessages local
-// activity (package messenger runs it): exactly one of Request, Reply and
-// Record is set.
+// Message is one signal a workflow sends to another (see send): exactly
+// one of Request, Reply, Record and Done is set. Through SendMessages,
+// package messenger sends it.
 type Message struct {
 	WorkflowID string           `json:"workflow_id"`
 	Request    *InstanceRequest `json:"request,omitempty"`
 	Reply      *InstanceReply   `json:"reply,omitempty"`
 	Record     *RecordRequest   `json:"record,omitempty"`
+	Done       *UpdateDone      `json:"done,omitempty"`
 }
 
 // Signal is the signal name and argument of m.
@@ -26,8 +28,60 @@ func (m Message) Signal() (string, any, error) {
 		return SignalInstanceReply, *m.Reply, nil
 	case m.Record != nil:
 		return SignalRecord, *m.Record, nil
+	case m.Done != nil:
+		return SignalUpdateDone, *m.Done, nil
 	}
 	return "", nil, fmt.Errorf("message to %s carries nothing", m.WorkflowID)
+}
+
+// delivery is how send sends. Workflows here send to each other in one of
+// two ways, both through send:
+//
+//   - viaActivity: the SendMessages local activity (package messenger)
+//     signals with the worker's Temporal client. Any number of messages
+//     cost the sender one marker event and no workflow task
+//     (docs/decisions.md). New code sends this way.
+//   - viaSignal: one SignalExternalWorkflow per message, each waited for
+//     before the next (two history events and a workflow task round trip
+//     per message). Runs from before the versions that brought
+//     SendMessages (fastPathVersionID for an instance's replies,
+//     batchRequestsVersionID for an update's requests and records) send
+//     this way, and so do, in every run, the job's own requests (kill,
+//     restart: few, and paced by users) and an update's UpdateDone.
+//
+// The second way cannot go: moving a send to SendMessages changes the
+// commands its workflow issues, so the histories of runs that sent the
+// other way (testdata/histories among them) would no longer replay. Such a
+// move needs a new workflow version (docs/operations.md), not a refactor.
+type delivery int
+
+const (
+	viaActivity delivery = iota
+	viaSignal
+)
+
+// send sends msgs to their workflows and reports, message by message,
+// whether the workflow was there to receive it. viaActivity, err is set
+// only when the sending workflow is being cancelled, and delivered is then
+// nil; viaSignal, err joins the errors of the messages not delivered.
+func send(ctx workflow.Context, via delivery, msgs ...Message) (delivered []bool, err error) {
+	if via == viaActivity {
+		return sendMessages(ctx, msgs)
+	}
+	delivered = make([]bool, len(msgs))
+	var errs []error
+	for i, m := range msgs {
+		name, arg, err := m.Signal()
+		if err == nil {
+			err = workflow.SignalExternalWorkflow(ctx, m.WorkflowID, "", name, arg).Get(ctx, nil)
+		}
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		delivered[i] = true
+	}
+	return delivered, errors.Join(errs...)
 }
 
 // SendMessagesName is the local activity's registered name.
@@ -39,8 +93,8 @@ var messageActivity = workflow.LocalActivityOptions{
 	RetryPolicy:         retryForever,
 }
 
-// sendMessages sends msgs from a workflow through the SendMessages local
-// activity and reports which were delivered. It fails only when the
+// sendMessages sends msgs through the SendMessages local activity (send,
+// viaActivity) and reports which were delivered. It fails only when the
 // workflow is being cancelled.
 func sendMessages(ctx workflow.Context, msgs []Message) ([]bool, error) {
 	if len(msgs) == 0 {

@@ -3,12 +3,13 @@ package workflows
 import (
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 )
 
-// Activity errors that retrying cannot fix (activities.ErrType*).
-var nonRetryable = []string{"InvalidTask", "Conflict"}
+// Activity errors that retrying cannot fix (taskapi.ErrType*).
+var nonRetryable = []string{taskapi.ErrTypeInvalidTask, taskapi.ErrTypeConflict}
 
 // retryForever retries with back-off until the activity succeeds or fails
 // for good: Docker being unreachable is waited out, never a reason to lose a task.

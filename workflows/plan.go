@@ -7,7 +7,7 @@ import (
 	"github.com/borealis-dev/borealis/config"
 )
 
-// Action is what an update does to one instance (SPEC §5).
+// Action is what an update does to one instance (docs/semantics.md §5).
 type Action string
 
 // Update actions, in the order an update applies them.
@@ -26,7 +26,7 @@ type Step struct {
 }
 
 // SameTask reports whether two job configs run the same task: every field
-// counts but update_config and instances (SPEC §5). An empty list or map
+// counts but update_config and instances (docs/semantics.md §5). An empty list or map
 // and a missing one are the same.
 func SameTask(a, b config.Job) bool {
 	//workflowcheck:ignore comparing plain values gives the same answer on every replay

@@ -12,11 +12,13 @@ import (
 // (a signal to an ended workflow fails), in which case nobody would answer.
 const resendEvery = time.Minute
 
-// signalInstance sends req to instance id of job; it reports false when the
-// instance's workflow has ended.
+// signalInstance sends req to instance id of job by SignalExternalWorkflow
+// (send, viaSignal: the job's requests, and an update's in runs from before
+// batchRequestsVersionID); it reports false when the instance's workflow
+// has ended.
 func signalInstance(ctx workflow.Context, jobKey string, id int, req InstanceRequest) bool {
-	err := workflow.SignalExternalWorkflow(ctx, InstanceWorkflowID(jobKey, id), "", SignalInstanceRequest, req).Get(ctx, nil)
-	return err == nil
+	delivered, _ := send(ctx, viaSignal, Message{WorkflowID: InstanceWorkflowID(jobKey, id), Request: &req})
+	return delivered[0]
 }
 
 // endedReply is the answer for a request to an instance whose workflow has

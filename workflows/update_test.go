@@ -489,7 +489,7 @@ func TestUpdateStartFirstKeptTaskExits(t *testing.T) {
 // requests and records go out in one local activity, so the update's own
 // history grows by about one event per instance (its reply), and an
 // instance without health checks spends a bounded number of events on its
-// replacement (SPEC-free; bench/README.md has the figures).
+// replacement (bench/README.md has the figures).
 func TestUpdateHistoryCost(t *testing.T) {
 	e := newEnv(t)
 	const n = 20

@@ -4,7 +4,7 @@ import (
 	"github.com/borealis-dev/borealis/config"
 )
 
-// UpdateStatus is the state of a job update (SPEC §5).
+// UpdateStatus is the state of a job update (docs/semantics.md §5).
 type UpdateStatus string
 
 // Update states: the active ones, then the final ones.
@@ -31,7 +31,7 @@ func (s UpdateStatus) Active() bool {
 	return true
 }
 
-// Instance update actions (SPEC §5), each recorded at most once per instance.
+// Instance update actions (docs/semantics.md §5), each recorded at most once per instance.
 const (
 	InstanceUpdating       = "INSTANCE_UPDATING"
 	InstanceUpdated        = "INSTANCE_UPDATED"
@@ -76,7 +76,7 @@ type UpdateProgress struct {
 	Batch int `json:"batch"`
 }
 
-// UpdateInfo is what `update info --write-json` prints (SPEC §6), plus progress.
+// UpdateInfo is what `update info --write-json` prints (docs/semantics.md §6), plus progress.
 type UpdateInfo struct {
 	UpdateID       string          `json:"updateId"`
 	Job            string          `json:"job"`

@@ -108,7 +108,7 @@ type Ports struct {
 	Min, Max    int
 }
 
-// Flapping configures the THROTTLED back-off of SPEC §4.
+// Flapping configures the THROTTLED back-off of docs/semantics.md §4.
 type Flapping struct {
 	Threshold    time.Duration
 	InitialDelay time.Duration

@@ -21,10 +21,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/internal/poll"
+
 	"github.com/borealis-dev/borealis/workflows"
 )
 
-// Exit codes of SPEC §6.
+// Exit codes of docs/semantics.md §6.
 const (
 	ExitOK               = 0
 	ExitConfig           = 3
@@ -78,7 +80,7 @@ type workerProc struct {
 	err  error
 }
 
-// Flapping sets the THROTTLED back-off (SPEC §4) the CLI gives the jobs it creates.
+// Flapping sets the THROTTLED back-off (docs/semantics.md §4) the CLI gives the jobs it creates.
 type Flapping struct{ Initial, Max, Threshold string }
 
 // NewCluster makes a cluster and starts its worker. Cleanup stops the
@@ -340,9 +342,7 @@ func (cl *Cluster) Run(args ...string) Result {
 func (cl *Cluster) RunFor(timeout time.Duration, args ...string) (Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(cl.Env.BinDir, "borealis"), args...)
-	cmd.Dir = cl.Home
-	cmd.Env = cl.Environ()
+	cmd := cl.Command(ctx, nil, args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -358,6 +358,15 @@ func (cl *Cluster) RunFor(timeout time.Duration, args ...string) (Result, error)
 	return r, nil
 }
 
+// Command is bin/borealis with args and the cluster's settings, then env
+// (which overrides them), killed when ctx ends.
+func (cl *Cluster) Command(ctx context.Context, env []string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, filepath.Join(cl.Env.BinDir, "borealis"), args...)
+	cmd.Dir = cl.Home
+	cmd.Env = append(cl.Environ(), env...)
+	return cmd
+}
+
 // MustRun runs a command that must exit 0.
 func (cl *Cluster) MustRun(args ...string) Result {
 	cl.T.Helper()
@@ -368,14 +377,14 @@ func (cl *Cluster) MustRun(args ...string) Result {
 	return r
 }
 
-// JobStatus is one job of `job status --write-json` (SPEC §6).
+// JobStatus is one job of `job status --write-json` (docs/semantics.md §6).
 type JobStatus struct {
 	Job      string `json:"job"`
 	Active   []Task `json:"active"`
 	Inactive []Task `json:"inactive"`
 }
 
-// Task is a task of `job status --write-json`: exactly SPEC §6's fields.
+// Task is a task of `job status --write-json`: exactly docs/semantics.md §6's fields.
 type Task struct {
 	InstanceID    int            `json:"instanceId"`
 	TaskID        string         `json:"taskId"`
@@ -460,7 +469,7 @@ func (s JobStatus) Find(id string) (Task, bool) {
 }
 
 // Status runs `job status KEY --write-json` and decodes it strictly: an
-// unknown field is an error, so the shape is SPEC §6's.
+// unknown field is an error, so the shape is docs/semantics.md §6's.
 func (cl *Cluster) Status(key string) (JobStatus, error) {
 	r := cl.Run("job", "status", key, "--write-json")
 	if r.Code != ExitOK {
@@ -525,18 +534,10 @@ func (e *Env) MustInstance(t testing.TB, key string, id int) workflows.InstanceS
 func Eventually(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	start := time.Now()
-	deadline := start.Add(timeout)
-	for {
-		ok, last := cond()
-		if ok {
-			t.Logf("%s: after %s", what, time.Since(start).Round(time.Millisecond))
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s; last seen:\n%s", what, timeout, last)
-		}
-		time.Sleep(Poll)
+	if last, ok := poll.Wait(timeout, Poll, cond); !ok {
+		t.Fatalf("%s: not within %s; last seen:\n%s", what, timeout, last)
 	}
+	t.Logf("%s: after %s", what, time.Since(start).Round(time.Millisecond))
 }
 
 // Never checks cond for d and fails the test as soon as it holds: for

@@ -102,7 +102,7 @@ func (cl *Cluster) Create(key, path string) JobStatus {
 	return s
 }
 
-// UpdateInfo is `update info --write-json` (SPEC §6).
+// UpdateInfo is `update info --write-json` (docs/semantics.md §6).
 type UpdateInfo struct {
 	UpdateID       string          `json:"updateId"`
 	Job            string          `json:"job"`

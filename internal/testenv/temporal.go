@@ -22,7 +22,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 )
 
-// Search attributes every Borealis Temporal server has (SPEC §7).
+// Search attributes every Borealis Temporal server has (docs/semantics.md §7).
 var (
 	JobKeyAttribute       = temporal.NewSearchAttributeKeyKeyword("BorealisJobKey")
 	UpdateStatusAttribute = temporal.NewSearchAttributeKeyKeyword("BorealisUpdateStatus")
@@ -40,7 +40,7 @@ var (
 	cliErr  error
 )
 
-// TemporalCLI returns the path of the cached temporal CLI (SPEC §7), building
+// TemporalCLI returns the path of the cached temporal CLI (docs/semantics.md §7), building
 // it once per machine through scripts/temporal-cli.sh when it is missing.
 // BOREALIS_TEMPORAL_CLI overrides it.
 func TemporalCLI() (string, error) {
@@ -56,7 +56,7 @@ func TemporalCLI() (string, error) {
 }
 
 // NewDevServer starts an in-memory dev server on a free port with the search
-// attributes of SPEC §7. The caller stops it; for one test, use StartTemporal.
+// attributes of docs/semantics.md §7. The caller stops it; for one test, use StartTemporal.
 func NewDevServer(ctx context.Context) (*testsuite.DevServer, error) {
 	cli, err := TemporalCLI()
 	if err != nil {

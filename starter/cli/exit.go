@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Exit codes of SPEC §6, as Aurora's client uses them.
+// Exit codes of docs/semantics.md §6, as Aurora's client uses them.
 const (
 	ExitOK               = 0
 	ExitInvalidConfig    = 3

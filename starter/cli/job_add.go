@@ -24,22 +24,23 @@ func newJobAddCommand(a *app) *cobra.Command {
 }
 
 func runJobAdd(ctx context.Context, a *app, spec, countArg string) error {
-	key, ids, err := jobkey.ParseInstanceSpec(spec)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	if len(ids) != 1 {
-		return errorf(ExitInvalidParameter, "job add %s: name exactly one instance to copy (KEY/INSTANCE)", spec)
-	}
-	count, err := strconv.Atoi(countArg)
-	if err != nil || count < 1 {
-		return errorf(ExitInvalidParameter, "job add: COUNT %q: want a number > 0", countArg)
-	}
-	tc, err := a.dial(ctx)
+	var count int
+	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Before: func(_ jobkey.Key, ids []int) error {
+		if len(ids) != 1 {
+			return errorf(ExitInvalidParameter, "job add %s: name exactly one instance to copy (KEY/INSTANCE)", spec)
+		}
+		var err error
+		count, err = strconv.Atoi(countArg)
+		if err != nil || count < 1 {
+			return errorf(ExitInvalidParameter, "job add: COUNT %q: want a number > 0", countArg)
+		}
+		return nil
+	}})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
+	key, ids := job.Key, job.IDs
 	var res workflows.OpResult
 	req := workflows.AddRequest{From: ids[0], Count: count}
 	if err := tc.updateJob(ctx, key.String(), workflows.UpdateAdd, &res, req); err != nil {

@@ -13,6 +13,8 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/borealis-dev/borealis/config"
+	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/starter/progress"
 	"github.com/borealis-dev/borealis/workflows"
 )
@@ -51,11 +53,13 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 	default:
 		return errorf(ExitInvalidParameter, "--wait-until %q: want PENDING, RUNNING or FINISHED", o.waitUntil)
 	}
-	job, err := o.loadJob(keyArg, path)
-	if err != nil {
+	// The job must not exist yet: creating it is the check.
+	var job *config.Job
+	tc, _, err := a.openJob(ctx, keyArg, openJobOptions{Before: func(jobkey.Key, []int) error {
+		var err error
+		job, err = o.loadJob(keyArg, path)
 		return err
-	}
-	tc, err := a.dial(ctx)
+	}})
 	if err != nil {
 		return err
 	}
@@ -74,11 +78,6 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 		StaticSummary:                            fmt.Sprintf("job %s: %d instances", key, job.Instances),
 	}, workflows.JobWorkflowName, workflows.JobInput{
 		Job: *job,
-		Policy: workflows.RestartPolicy{
-			FlappingThreshold: st.Flapping.Threshold,
-			InitialDelay:      st.Flapping.InitialDelay,
-			MaxDelay:          st.Flapping.MaxDelay,
-		},
 	})
 	var exists *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &exists) {
@@ -104,7 +103,7 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 }
 
 // waitForJob polls the job's instances until every one reached state
-// (SPEC §6 --wait-until), the timeout passed (exit 9) or state can no
+// (docs/semantics.md §6 --wait-until), the timeout passed (exit 9) or state can no
 // longer be reached (exit 4). Like Aurora, RUNNING is also reached by an
 // instance that has finished for good.
 func waitForJob(ctx context.Context, tc *temporalConn, key string, state workflows.TaskStatus, timeout time.Duration, rep progress.Reporter) error {

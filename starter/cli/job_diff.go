@@ -42,19 +42,17 @@ func newJobDiffCommand(a *app) *cobra.Command {
 }
 
 func runJobDiff(ctx context.Context, a *app, o jobDiffOptions, keyArg, path string) error {
-	next, err := o.loadJob(keyArg, path)
-	if err != nil {
+	var next *config.Job
+	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{Check: checkQuery, Before: func(jobkey.Key, []int) error {
+		var err error
+		next, err = o.loadJob(keyArg, path)
 		return err
-	}
-	tc, err := a.dial(ctx)
+	}})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	view, err := tc.queryJob(ctx, next.Key())
-	if err != nil {
-		return err
-	}
+	view := job.View
 	steps := workflows.PlanUpdate(view, *next, nil)
 	if len(steps) == 0 {
 		fmt.Fprintln(a.out, unchangedMessage)

@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -51,16 +50,12 @@ type serverSetMember struct {
 }
 
 func runJobEndpoints(ctx context.Context, a *app, o jobEndpointsOptions, keyArg string) error {
-	key, err := jobkey.Parse(keyArg)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	tc, err := a.dial(ctx)
+	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	snap, err := tc.snapshot(ctx, key.String(), snapshotOptions{})
+	snap, err := tc.snapshot(ctx, job.Key.String(), snapshotOptions{})
 	if err != nil {
 		return err
 	}

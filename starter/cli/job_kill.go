@@ -25,18 +25,17 @@ func newJobKillCommand(a *app) *cobra.Command {
 }
 
 func runJobKill(ctx context.Context, a *app, spec string) error {
-	key, ids, err := jobkey.ParseInstanceSpec(spec)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	if ids == nil {
-		return errorf(ExitInvalidParameter, "job kill %s: name the instances (KEY/INSTANCES), or use job killall", spec)
-	}
-	tc, err := a.dial(ctx)
+	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Before: func(_ jobkey.Key, ids []int) error {
+		if ids == nil {
+			return errorf(ExitInvalidParameter, "job kill %s: name the instances (KEY/INSTANCES), or use job killall", spec)
+		}
+		return nil
+	}})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
+	key, ids := job.Key, job.IDs
 	var res workflows.OpResult
 	if err := tc.updateJob(ctx, key.String(), workflows.UpdateKill, &res, workflows.KillRequest{Instances: ids}); err != nil {
 		return err

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/starter/progress"
 	"github.com/borealis-dev/borealis/workflows"
 )
@@ -23,20 +22,14 @@ func newJobKillAllCommand(a *app) *cobra.Command {
 }
 
 func runJobKillAll(ctx context.Context, a *app, keyArg string) error {
-	key, err := jobkey.Parse(keyArg)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	tc, err := a.dial(ctx)
+	// Unknown jobs fail here, before a Web UI address is shown for them.
+	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{Check: checkExists})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
+	key := job.Key
 	k := key.String()
-	// Unknown jobs fail here, before a Web UI address is shown for them.
-	if err := tc.jobExists(ctx, k); err != nil {
-		return err
-	}
 	a.printWebUI(tc.st, workflows.JobWorkflowID(k), false)
 	var res workflows.OpResult
 	killAll := func() error { return tc.updateJob(ctx, k, workflows.UpdateKillAll, &res) }

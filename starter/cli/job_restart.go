@@ -38,18 +38,17 @@ func newJobRestartCommand(a *app) *cobra.Command {
 }
 
 func runJobRestart(ctx context.Context, a *app, o jobRestartOptions, spec string) error {
-	key, ids, err := jobkey.ParseInstanceSpec(spec)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	if o.batchSize < 1 {
-		return errorf(ExitInvalidParameter, "--batch-size %d: want a number > 0", o.batchSize)
-	}
-	tc, err := a.dial(ctx)
+	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Before: func(jobkey.Key, []int) error {
+		if o.batchSize < 1 {
+			return errorf(ExitInvalidParameter, "--batch-size %d: want a number > 0", o.batchSize)
+		}
+		return nil
+	}})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
+	key, ids := job.Key, job.IDs
 	if o.watchSecs < 0 {
 		if o.watchSecs, err = jobWatchSecs(ctx, tc, key.String(), ids); err != nil {
 			return err

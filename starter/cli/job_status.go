@@ -12,13 +12,12 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/converter"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/borealis-dev/borealis/activities"
-	"github.com/borealis-dev/borealis/health"
-	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -38,11 +37,11 @@ func newJobStatusCommand(a *app) *cobra.Command {
 			return runJobStatus(cmd.Context(), a, o, args[0])
 		},
 	}
-	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print JSON (SPEC §6 shape)")
+	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print JSON (docs/semantics.md §6 shape)")
 	return cmd
 }
 
-// statusJSON is one job of `job status --write-json` (SPEC §6).
+// statusJSON is one job of `job status --write-json` (docs/semantics.md §6).
 type statusJSON struct {
 	Job      string     `json:"job"`
 	Active   []taskJSON `json:"active"`
@@ -50,7 +49,7 @@ type statusJSON struct {
 }
 
 // taskJSON is a task as `job status --write-json` prints it: exactly the
-// fields of SPEC §6.
+// fields of docs/semantics.md §6.
 type taskJSON struct {
 	InstanceID    int             `json:"instanceId"`
 	TaskID        string          `json:"taskId"`
@@ -89,16 +88,12 @@ func toTaskJSON(t workflows.TaskInfo) taskJSON {
 }
 
 func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, keyArg string) error {
-	key, err := jobkey.Parse(keyArg)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	tc, err := a.dial(ctx)
+	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	snap, err := tc.snapshot(ctx, key.String(), snapshotOptions{ended: true})
+	snap, err := tc.snapshot(ctx, job.Key.String(), snapshotOptions{ended: true})
 	if err != nil {
 		return err
 	}
@@ -129,8 +124,8 @@ func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, keyArg string
 // WatchHealth activity's last heartbeat, which is fresher than what the
 // workflow recorded and adds nothing to any history. Failures are ignored:
 // the workflow's record is the fallback.
-func (tc *temporalConn) liveHealth(ctx context.Context, snap *jobSnapshot) map[int]*activities.HealthProgress {
-	out := make([]*activities.HealthProgress, len(snap.instances))
+func (tc *temporalConn) liveHealth(ctx context.Context, snap *jobSnapshot) map[int]*taskapi.HealthProgress {
+	out := make([]*taskapi.HealthProgress, len(snap.instances))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(queryParallelism)
 	dc := converter.GetDefaultDataConverter()
@@ -144,10 +139,10 @@ func (tc *temporalConn) liveHealth(ctx context.Context, snap *jobSnapshot) map[i
 				return nil
 			}
 			for _, pa := range desc.RawResponse.GetPendingActivities() {
-				if pa.GetActivityType().GetName() != "WatchHealth" || pa.GetHeartbeatDetails() == nil {
+				if pa.GetActivityType().GetName() != taskapi.WatchHealth || pa.GetHeartbeatDetails() == nil {
 					continue
 				}
-				var p activities.HealthProgress
+				var p taskapi.HealthProgress
 				if dc.FromPayloads(pa.GetHeartbeatDetails(), &p) == nil {
 					out[i] = &p
 				}
@@ -156,7 +151,7 @@ func (tc *temporalConn) liveHealth(ctx context.Context, snap *jobSnapshot) map[i
 		})
 	}
 	_ = g.Wait()
-	m := map[int]*activities.HealthProgress{}
+	m := map[int]*taskapi.HealthProgress{}
 	for i, p := range out {
 		if p != nil {
 			m[snap.instances[i].InstanceID] = p
@@ -167,7 +162,7 @@ func (tc *temporalConn) liveHealth(ctx context.Context, snap *jobSnapshot) map[i
 
 // printStatus prints one row per instance: its active task, or its newest
 // ended one when it has none.
-func printStatus(w io.Writer, snap *jobSnapshot, live map[int]*activities.HealthProgress, now time.Time) error {
+func printStatus(w io.Writer, snap *jobSnapshot, live map[int]*taskapi.HealthProgress, now time.Time) error {
 	active := 0
 	for _, s := range snap.instances {
 		if s.Active != nil {
@@ -202,7 +197,7 @@ func printStatus(w io.Writer, snap *jobSnapshot, live map[int]*activities.Health
 			var on bool
 			status = string(t.Status)
 			healthText, on = describeHealth(progress)
-			snoozed = yesNo(on || (t.Sandbox != "" && health.Snoozed(t.Sandbox)))
+			snoozed = yesNo(on || (progress != nil && progress.Snoozed))
 		}
 		if o := s.Replacing; o != nil {
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.InstanceID, o.TaskID, string(o.Status)+" (being replaced)",
@@ -241,7 +236,7 @@ func hostPorts(t *workflows.TaskInfo) string {
 }
 
 // describeHealth is the newest check's result, and whether it was snoozed.
-func describeHealth(p *activities.HealthProgress) (string, bool) {
+func describeHealth(p *taskapi.HealthProgress) (string, bool) {
 	if p == nil {
 		return "-", false
 	}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/internal/poll"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -89,7 +91,7 @@ func TestJobLifecycle(t *testing.T) {
 
 	// Shell completion offers the running job's key (visibility is
 	// eventually consistent).
-	eventually(t, 30*time.Second, "completion lists the job", func() (bool, string) {
+	poll.Until(t, 30*time.Second, "completion lists the job", func() (bool, string) {
 		var out, errOut bytes.Buffer
 		code := Main(append(append([]string{"__complete", "job", "status"}, cl.flags...), "test/"+cl.role+"/"), strings.NewReader(""), &out, &errOut)
 		return code == ExitOK && strings.Contains(out.String(), key+"\n") && strings.HasSuffix(out.String(), ":4\n"), out.String() + errOut.String()
@@ -99,7 +101,7 @@ func TestJobLifecycle(t *testing.T) {
 	assert.Equal(t, ExitCommandFailure, code)
 	assert.Contains(t, stderr, "job "+key+" already exists")
 
-	// status --write-json: exactly SPEC §6's keys.
+	// status --write-json: exactly docs/semantics.md §6's keys.
 	job := statusOf(t, cl, key)
 	assert.Equal(t, []string{"active", "inactive", "job"}, keysOf(job))
 	assert.Equal(t, key, job["job"])

@@ -139,20 +139,3 @@ func (cl *cluster) writeJob(name, body string) string {
 	require.NoError(cl.t, os.WriteFile(path, []byte(header+body), 0o644))
 	return path
 }
-
-// eventually polls cond until it holds, failing the test after timeout with
-// what cond last reported.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, last := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %s; last seen:\n%s", what, timeout, last)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}

@@ -7,10 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/taskapi"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/borealis-dev/borealis/activities"
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/config/settings"
 	"github.com/borealis-dev/borealis/health"
@@ -93,12 +94,12 @@ func TestPrintStatusEscapesTaskText(t *testing.T) {
 	const hostile = "\x1b[31mred\x1b[0m\n\x00"
 	const shown = `\x1b[31mred\x1b[0m\n\x00`
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
-	failed := func(reason string) *activities.HealthProgress {
-		p := &activities.HealthProgress{}
+	failed := func(reason string) *taskapi.HealthProgress {
+		p := &taskapi.HealthProgress{}
 		p.History.Add(health.CheckResult{Time: at, Reason: reason})
 		return p
 	}
-	task := func(p *activities.HealthProgress) *workflows.TaskInfo {
+	task := func(p *taskapi.HealthProgress) *workflows.TaskInfo {
 		return &workflows.TaskInfo{TaskID: "t1", Status: workflows.StatusRunning, Health: p,
 			TaskEvents: []workflows.TaskEvent{{Timestamp: at.UnixMilli(), Status: workflows.StatusRunning, Message: hostile}}}
 	}
@@ -106,9 +107,9 @@ func TestPrintStatusEscapesTaskText(t *testing.T) {
 		instances: []workflows.InstanceStatus{
 			{InstanceID: 0, Active: task(failed(hostile))},
 			{InstanceID: 1, Active: task(nil)}, // the live heartbeat's reason
-			{InstanceID: 2, Active: task(&activities.HealthProgress{Counter: health.State{Status: health.Status(hostile)}})},
+			{InstanceID: 2, Active: task(&taskapi.HealthProgress{Counter: health.State{Status: health.Status(hostile)}})},
 		}}
-	live := map[int]*activities.HealthProgress{1: failed("live " + hostile)}
+	live := map[int]*taskapi.HealthProgress{1: failed("live " + hostile)}
 	var out bytes.Buffer
 	require.NoError(t, printStatus(&out, snap, live, at.Add(time.Minute)))
 	text := out.String()

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/borealis-dev/borealis/config/settings"
 )
@@ -66,6 +67,7 @@ elsewhere. Shell completion: borealis completion bash|zsh|fish --help.`,
 		return withCode(ExitInvalidCommand, err)
 	})
 	settings.AddFlags(root.PersistentFlags())
+	hideWorkerFlags(root.PersistentFlags())
 	root.PersistentFlags().BoolVar(&a.openBrowser, "open-browser", false,
 		"open the Temporal Web UI page a command shows in a browser ($BROWSER or xdg-open)")
 	a.root = root
@@ -94,6 +96,33 @@ elsewhere. Shell completion: borealis completion bash|zsh|fish --help.`,
 	addKeyCompletion(a, root)
 	initDefaultCommands(root)
 	return root
+}
+
+// cliSettings are the settings the CLI reads: how to reach Temporal (and
+// which task queue its worker polls, where the Web UI is). Every other
+// setting is the worker's (Docker, data directory, runner, ports, flapping
+// back-off, SLA checks, metrics, log level).
+var cliSettings = []string{
+	settings.KeyTemporalAddress, settings.KeyTemporalNamespace, settings.KeyTemporalTaskQueue,
+	settings.KeyTemporalAPIKey, settings.KeyTemporalTLSCert, settings.KeyTemporalTLSKey,
+	settings.KeyTemporalTLSCA, settings.KeyTemporalTLSServer, settings.KeyWebUI,
+}
+
+// hideWorkerFlags hides, of the flags settings.AddFlags declared on fs,
+// those of the settings the CLI does not read, from its help and its flag
+// completion. They stay declared, so that they still parse and still reach
+// settings.Load, which validates every setting (from flags, BOREALIS_* and
+// borealis.yaml alike), and config show still says where each came from.
+func hideWorkerFlags(fs *pflag.FlagSet) {
+	shown := map[string]bool{"config": true}
+	for _, k := range cliSettings {
+		shown[settings.FlagName(k)] = true
+	}
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !shown[f.Name] {
+			f.Hidden = true
+		}
+	})
 }
 
 // initDefaultCommands adds cobra's help and completion commands now rather

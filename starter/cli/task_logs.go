@@ -4,11 +4,17 @@ import (
 	"context"
 
 	"github.com/spf13/cobra"
+
+	"github.com/borealis-dev/borealis/taskapi"
+	"github.com/borealis-dev/borealis/taskio"
 )
 
 type taskLogsOptions struct {
 	follow bool
 }
+
+// followWait is how long one page waits for new output when following.
+const followWait = 20
 
 func newTaskLogsCommand(a *app) *cobra.Command {
 	var o taskLogsOptions
@@ -25,11 +31,7 @@ func newTaskLogsCommand(a *app) *cobra.Command {
 }
 
 func runTaskLogs(ctx context.Context, a *app, o taskLogsOptions, spec string) error {
-	key, id, err := singleInstance("task logs", spec)
-	if err != nil {
-		return err
-	}
-	tc, err := a.dial(ctx)
+	tc, key, id, err := a.openInstance(ctx, "task logs", spec)
 	if err != nil {
 		return err
 	}
@@ -42,13 +44,38 @@ func runTaskLogs(ctx context.Context, a *app, o taskLogsOptions, spec string) er
 	if t == nil || t.ContainerID == "" {
 		return errorf(ExitCommandFailure, "instance %d of %s has no task with a container", id, key)
 	}
-	rt, err := a.openRuntime(ctx)
+	tio, err := tc.taskIO(ctx)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
-	if err := rt.Logs(ctx, t.TaskID, o.follow, a.out); err != nil {
-		return runtimeError(err)
+	return copyLogs(ctx, a, tio, t.TaskID, o.follow)
+}
+
+// copyLogs prints the task's log page by page, from its start; following,
+// it goes on until the task ends or ctx does.
+func copyLogs(ctx context.Context, a *app, tio taskio.Client, taskID string, follow bool) error {
+	in := taskapi.LogsInput{TaskID: taskID, MaxBytes: taskapi.MaxLogPage}
+	if follow {
+		in.WaitSecs = followWait
 	}
-	return nil
+	read := false
+	for {
+		page, err := tio.ReadLogs(ctx, in)
+		switch {
+		case follow && ctx.Err() != nil:
+			return nil // following ends with the user's interrupt
+		case read && taskio.ErrorType(err) == taskapi.ErrTypeNotFound:
+			return nil // the ended task's container was removed while following
+		case err != nil:
+			return taskIOError(err)
+		}
+		read = true
+		if _, err := a.out.Write(page.Data); err != nil {
+			return errorf(ExitCommandFailure, "write logs: %v", err)
+		}
+		in.Cursor = page.Next
+		if page.Ended || (!page.Full && !follow) {
+			return nil
+		}
+	}
 }

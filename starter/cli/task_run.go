@@ -8,8 +8,9 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -21,7 +22,7 @@ func newTaskRunCommand(a *app) *cobra.Command {
 	var o taskRunOptions
 	cmd := &cobra.Command{
 		Use:   "run KEY[/INSTANCES] CMD...",
-		Short: "Run a shell command in the container of each RUNNING task",
+		Short: "Run a shell command in the container of each RUNNING task, through its worker",
 		Example: `  borealis task run devcluster/www-data/prod/hello 'ls -l'
   borealis task run devcluster/www-data/prod/hello/0-1 echo port {{thermos.ports[http]}} of {{mesos.instance}}`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -49,19 +50,17 @@ type execResult struct {
 }
 
 func runTaskRun(ctx context.Context, a *app, o taskRunOptions, spec, command string) error {
-	key, ids, err := jobkey.ParseInstanceSpec(spec)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	if o.threads < 1 {
-		return errorf(ExitInvalidParameter, "--threads %d: want a number > 0", o.threads)
-	}
-	tc, err := a.dial(ctx)
+	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Before: func(jobkey.Key, []int) error {
+		if o.threads < 1 {
+			return errorf(ExitInvalidParameter, "--threads %d: want a number > 0", o.threads)
+		}
+		return nil
+	}})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	snap, err := tc.snapshot(ctx, key.String(), snapshotOptions{only: ids})
+	snap, err := tc.snapshot(ctx, job.Key.String(), snapshotOptions{only: job.IDs})
 	if err != nil {
 		return err
 	}
@@ -76,20 +75,19 @@ func runTaskRun(ctx context.Context, a *app, o taskRunOptions, spec, command str
 	if len(tasks) == 0 {
 		return errorf(ExitCommandFailure, "no RUNNING task in %s", spec)
 	}
-	rt, err := a.openRuntime(ctx)
+	tio, err := tc.taskIO(ctx)
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
 
 	results := make([]execResult, len(tasks))
 	var g errgroup.Group
 	g.SetLimit(o.threads)
 	for i, t := range tasks {
 		g.Go(func() error {
-			filled := dockerrun.FillTemplates(command, t.InstanceID, t.TaskID, t.AssignedPorts)
-			code, out, err := rt.Exec(ctx, t.TaskID, []string{"/bin/sh", "-c", filled})
-			results[i] = execResult{instance: t.InstanceID, code: code, output: out, err: err}
+			filled := config.FillLaunchTemplates(command, t.InstanceID, t.TaskID, t.AssignedPorts)
+			r, err := tio.Exec(ctx, taskapi.ExecInput{TaskID: t.TaskID, Command: filled})
+			results[i] = execResult{instance: t.InstanceID, code: r.ExitCode, output: r.Output, err: err}
 			return nil
 		})
 	}
@@ -124,8 +122,10 @@ func printExecResults(a *app, key string, results []execResult) error {
 		return nil
 	}
 	err := errorf(ExitCommandFailure, "command failed in instances %s of %s", jobkey.FormatInstances(failed), key)
-	if firstErr != nil && exitCode(runtimeError(firstErr)) == ExitNetworkError {
-		return withCode(ExitNetworkError, err)
+	if firstErr != nil {
+		if code := exitCode(taskIOError(firstErr)); code != ExitCommandFailure {
+			return withCode(code, err)
+		}
 	}
 	return err
 }

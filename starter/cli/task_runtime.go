@@ -3,77 +3,53 @@ package cli
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
-	"os"
 
 	"go.temporal.io/api/serviceerror"
 
-	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/taskapi"
+	"github.com/borealis-dev/borealis/taskio"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
-// taskRuntime is what the task commands need of the container runtime.
-type taskRuntime interface {
-	Exec(ctx context.Context, taskID string, cmd []string) (int, string, error)
-	Logs(ctx context.Context, taskID string, follow bool, w io.Writer) error
-	Close() error
+// taskIO sends task requests (run, logs, locate) to the workers, which
+// answer them on the machine where the task runs: the CLI needs neither the
+// task's Docker Engine nor its sandbox. It fails at once when no worker polls.
+func (tc *temporalConn) taskIO(ctx context.Context) (taskio.Client, error) {
+	if err := tc.checkWorker(ctx); err != nil {
+		return taskio.Client{}, err
+	}
+	return taskio.Client{Temporal: tc.Client, TaskQueue: tc.st.Temporal.TaskQueue}, nil
 }
 
-// openRuntime connects to the local Docker Engine the worker runs tasks on
-// (SPEC §7: the CLI runs on the same machine).
-func (a *app) openRuntime(ctx context.Context) (taskRuntime, error) {
-	st, err := a.loadSettings()
-	if err != nil {
-		return nil, err
-	}
-	if st.DockerHost != "" {
-		os.Setenv("DOCKER_HOST", st.DockerHost)
-	}
-	// The CLI starts no containers, so the runner binary is never mounted;
-	// dockerrun only insists that it exists. Without one installed beside
-	// the CLI, any executable (the CLI itself) does.
-	runner := st.RunnerPath
-	if _, err := os.Stat(runner); err != nil {
-		if exe, err := os.Executable(); err == nil {
-			runner = exe
-		}
-	}
-	d, err := dockerrun.New(ctx, dockerrun.Options{
-		Host:       st.Ports.HostAddress,
-		PortRange:  dockerrun.PortRange{Min: st.Ports.Min, Max: st.Ports.Max},
-		DataDir:    st.DataDir,
-		RunnerPath: runner,
-		Logger:     slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if errors.Is(err, dockerrun.ErrUnavailable) {
-		return nil, errorf(ExitNetworkError, "no Docker Engine at %s: %v", st.DockerHost, err)
-	}
-	if err != nil {
-		return nil, errorf(ExitCommandFailure, "docker at %s: %v", st.DockerHost, err)
-	}
-	return d, nil
-}
-
-// runtimeError gives a dockerrun failure its exit code.
-func runtimeError(err error) error {
-	if errors.Is(err, dockerrun.ErrUnavailable) {
+// taskIOError gives a failed task request its exit code: no worker
+// answering in time 9, Temporal unreachable 7, anything else 4.
+func taskIOError(err error) error {
+	var unavailable *serviceerror.Unavailable
+	switch {
+	case errors.Is(err, taskio.ErrNoAnswer), errors.Is(err, context.DeadlineExceeded):
+		return withCode(ExitTimeout, err)
+	case errors.As(err, &unavailable):
+		return withCode(ExitNetworkError, err)
+	case taskio.ErrorType(err) == taskapi.ErrTypeDockerUnavailable:
 		return withCode(ExitNetworkError, err)
 	}
 	return withCode(ExitCommandFailure, err)
 }
 
-// singleInstance parses KEY/INSTANCE naming exactly one instance.
-func singleInstance(verb, spec string) (jobkey.Key, int, error) {
-	key, ids, err := jobkey.ParseInstanceSpec(spec)
+// openInstance is openJob for the commands on one instance (KEY/INSTANCE):
+// it returns the job's key and the instance's id.
+func (a *app) openInstance(ctx context.Context, verb, spec string) (*temporalConn, jobkey.Key, int, error) {
+	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Before: func(_ jobkey.Key, ids []int) error {
+		if len(ids) != 1 {
+			return errorf(ExitInvalidParameter, "%s %s: name exactly one instance (KEY/INSTANCE)", verb, spec)
+		}
+		return nil
+	}})
 	if err != nil {
-		return key, 0, withCode(ExitInvalidParameter, err)
+		return nil, jobkey.Key{}, 0, err
 	}
-	if len(ids) != 1 {
-		return key, 0, errorf(ExitInvalidParameter, "%s %s: name exactly one instance (KEY/INSTANCE)", verb, spec)
-	}
-	return key, ids[0], nil
+	return tc, job.Key, job.IDs[0], nil
 }
 
 // instanceStatus returns the status of one instance of a job, a killed

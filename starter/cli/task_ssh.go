@@ -3,12 +3,16 @@ package cli
 import (
 	"context"
 	"errors"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
+	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/config"
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -21,6 +25,10 @@ func newTaskSSHCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ssh KEY/INSTANCE",
 		Short: "Open a shell in the sandbox of an instance's container",
+		Long: `Open a shell in the sandbox of an instance's container with docker exec.
+The task's worker reports the container and the Docker Engine it runs on;
+when this machine cannot reach that engine, the error names the host to run
+the command on.`,
 		Example: `  borealis task ssh devcluster/www-data/prod/hello/0
   borealis task ssh devcluster/www-data/prod/hello/0 --command 'cat .healthchecksnooze'`,
 		Args: exactArgs(1),
@@ -31,11 +39,7 @@ func newTaskSSHCommand(a *app) *cobra.Command {
 }
 
 func runTaskSSH(ctx context.Context, a *app, o taskSSHOptions, spec string) error {
-	key, id, err := singleInstance("task ssh", spec)
-	if err != nil {
-		return err
-	}
-	tc, err := a.dial(ctx)
+	tc, key, id, err := a.openInstance(ctx, "task ssh", spec)
 	if err != nil {
 		return err
 	}
@@ -48,16 +52,27 @@ func runTaskSSH(ctx context.Context, a *app, o taskSSHOptions, spec string) erro
 	if t == nil || t.ContainerID == "" || (t.Status != workflows.StatusRunning && t.Status != workflows.StatusStarting) {
 		return errorf(ExitCommandFailure, "instance %d of %s has no running task", id, key)
 	}
+	tio, err := tc.taskIO(ctx)
+	if err != nil {
+		return err
+	}
+	loc, err := tio.Locate(ctx, t.TaskID)
+	if err != nil {
+		return taskIOError(err)
+	}
+	if !loc.Running {
+		return errorf(ExitCommandFailure, "instance %d of %s has no running container", id, key)
+	}
+	if err := reachable(ctx, loc); err != nil {
+		return errorf(ExitCommandFailure, "instance %d of %s runs on host %s, whose Docker Engine at %s this machine cannot reach (%v): run borealis task ssh %s on %s",
+			id, key, loc.Hostname, loc.Endpoint, err, spec, loc.Hostname)
+	}
 	command := ""
 	if o.command != "" {
-		command = dockerrun.FillTemplates(o.command, t.InstanceID, t.TaskID, t.AssignedPorts)
+		command = config.FillLaunchTemplates(o.command, t.InstanceID, t.TaskID, t.AssignedPorts)
 	}
-	args := dockerExecArgs(dockerrun.ContainerName(t.TaskID), command, isTerminal(a.in))
-	docker := exec.CommandContext(ctx, "docker", args...)
+	docker := exec.CommandContext(ctx, "docker", dockerExecArgs(loc, command, isTerminal(a.in))...)
 	docker.Stdin, docker.Stdout, docker.Stderr = a.in, a.out, a.err
-	if st := tc.st; st.DockerHost != "" {
-		docker.Env = append(os.Environ(), "DOCKER_HOST="+st.DockerHost)
-	}
 	err = docker.Run()
 	var exitErr *exec.ExitError
 	if errors.As(err, &exitErr) {
@@ -69,15 +84,43 @@ func runTaskSSH(ctx context.Context, a *app, o taskSSHOptions, spec string) erro
 	return nil
 }
 
+// reachable says why this machine cannot reach the Docker Engine at
+// loc.Endpoint, or nil when it can: a Unix socket only on the worker's own
+// host, a TCP address when it answers.
+func reachable(ctx context.Context, loc taskapi.TaskLocation) error {
+	u, err := url.Parse(loc.Endpoint)
+	if err != nil {
+		return err
+	}
+	switch u.Scheme {
+	case "unix":
+		if host, _ := os.Hostname(); host != loc.Hostname {
+			return errors.New("a Unix socket of another host")
+		}
+		_, err := os.Stat(u.Path)
+		return err
+	case "tcp", "http", "https":
+		dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		conn, err := (&net.Dialer{}).DialContext(dctx, "tcp", u.Host)
+		if err != nil {
+			return err
+		}
+		return conn.Close()
+	}
+	return nil // ssh:// and the like: docker knows how to get there
+}
+
 // dockerExecArgs are the arguments of `docker exec` for a shell in the
-// task's sandbox, as the task's user (the container's): interactive, with a
-// terminal when stdin is one, or running command.
-func dockerExecArgs(container, command string, tty bool) []string {
-	args := []string{"exec", "-i", "-w", dockerrun.SandboxMountPath}
+// task's sandbox, on the worker's Docker Engine, as the task's user (the
+// container's): interactive, with a terminal when stdin is one, or running
+// command.
+func dockerExecArgs(loc taskapi.TaskLocation, command string, tty bool) []string {
+	args := []string{"--host", loc.Endpoint, "exec", "-i", "-w", loc.WorkDir}
 	if tty && command == "" {
 		args = append(args, "-t")
 	}
-	args = append(args, container, "/bin/sh")
+	args = append(args, loc.ContainerID, "/bin/sh")
 	if command != "" {
 		args = append(args, "-c", command)
 	}

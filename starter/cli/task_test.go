@@ -3,9 +3,14 @@ package cli
 import (
 	"context"
 	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/borealis-dev/borealis/internal/poll"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +18,7 @@ import (
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/internal/testenv"
 	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/taskapi"
 )
 
 // dockerSetup makes sure the images and a runner binary exist (built from
@@ -99,9 +105,29 @@ func TestTaskCommandsDocker(t *testing.T) {
 }
 
 func TestDockerExecArgs(t *testing.T) {
-	assert.Equal(t, []string{"exec", "-i", "-w", "/sandbox", "-t", "borealis-x", "/bin/sh"}, dockerExecArgs("borealis-x", "", true))
-	assert.Equal(t, []string{"exec", "-i", "-w", "/sandbox", "borealis-x", "/bin/sh"}, dockerExecArgs("borealis-x", "", false))
-	assert.Equal(t, []string{"exec", "-i", "-w", "/sandbox", "borealis-x", "/bin/sh", "-c", "ls"}, dockerExecArgs("borealis-x", "ls", true))
+	loc := taskapi.TaskLocation{ContainerID: "c0ffee", Endpoint: "unix:///run/docker.sock", WorkDir: "/sandbox"}
+	base := []string{"--host", "unix:///run/docker.sock", "exec", "-i", "-w", "/sandbox"}
+	assert.Equal(t, append(base, "-t", "c0ffee", "/bin/sh"), dockerExecArgs(loc, "", true))
+	assert.Equal(t, append(base, "c0ffee", "/bin/sh"), dockerExecArgs(loc, "", false))
+	assert.Equal(t, append(base, "c0ffee", "/bin/sh", "-c", "ls"), dockerExecArgs(loc, "ls", true))
+}
+
+func TestReachable(t *testing.T) {
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	require.NoError(t, os.WriteFile(sock, nil, 0o600))
+	ctx := context.Background()
+	assert.NoError(t, reachable(ctx, taskapi.TaskLocation{Endpoint: "unix://" + sock, Hostname: host}))
+	assert.ErrorContains(t, reachable(ctx, taskapi.TaskLocation{Endpoint: "unix://" + sock, Hostname: host + "-elsewhere"}), "another host")
+	assert.Error(t, reachable(ctx, taskapi.TaskLocation{Endpoint: "unix://" + sock + ".missing", Hostname: host}))
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	assert.NoError(t, reachable(ctx, taskapi.TaskLocation{Endpoint: "tcp://" + addr}))
+	require.NoError(t, l.Close())
+	assert.Error(t, reachable(ctx, taskapi.TaskLocation{Endpoint: "tcp://" + addr}))
 }
 
 // TestJobStatusHealthDocker shows a running task's health checks, read
@@ -139,13 +165,13 @@ func TestJobStatusHealthDocker(t *testing.T) {
     resources: {cpu: 0.1, ram: 32MB, disk: 32MB}
 `)
 	cl.mustRun("job", "create", key, cfg, "--wait-until", "RUNNING", "--timeout", "90s")
-	eventually(t, 20*time.Second, "a passing check shows", func() (bool, string) {
+	poll.Until(t, 20*time.Second, "a passing check shows", func() (bool, string) {
 		out, stderr, code := cl.run("job", "status", key)
 		return code == ExitOK && strings.Contains(out, "RUNNING") && strings.Contains(out, " ok (") && strings.Contains(out, "  no\n"), out + stderr
 	})
 
 	cl.mustRun("task", "run", key+"/0", "touch .healthchecksnooze")
-	eventually(t, 60*time.Second, "the snooze shows", func() (bool, string) {
+	poll.Until(t, 60*time.Second, "the snooze shows", func() (bool, string) {
 		out, stderr, code := cl.run("job", "status", key)
 		return code == ExitOK && strings.Contains(out, "snoozed (") && strings.Contains(out, "  yes\n"), out + stderr
 	})

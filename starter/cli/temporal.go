@@ -57,7 +57,7 @@ func (a *app) dial(ctx context.Context) (*temporalConn, error) {
 	return &temporalConn{Client: c, st: st}, nil
 }
 
-// webUI is the Temporal Web UI address of a workflow (SPEC §6).
+// webUI is the Temporal Web UI address of a workflow (docs/semantics.md §6).
 func webUI(st *settings.Settings, workflowID string) string {
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s", st.Temporal.WebUI,
 		url.PathEscape(st.Temporal.Namespace), url.PathEscape(workflowID))

@@ -40,7 +40,7 @@ func newUpdateCommand(a *app) *cobra.Command {
 	return cmd
 }
 
-// allUpdateStatuses lists every update state, active ones first (SPEC §5).
+// allUpdateStatuses lists every update state, active ones first (docs/semantics.md §5).
 var allUpdateStatuses = []workflows.UpdateStatus{
 	workflows.UpdateRollingForward, workflows.UpdateRollingBack,
 	workflows.UpdateRollForwardPaused, workflows.UpdateRollBackPaused,
@@ -74,7 +74,7 @@ func newUpdateID() string {
 }
 
 // errNoActiveUpdate is Aurora's answer to an operation on a job without an
-// active update (SPEC §5).
+// active update (docs/semantics.md §5).
 func errNoActiveUpdate() error {
 	return errorf(ExitInvalidParameter, "No active update found for this job.")
 }
@@ -224,7 +224,7 @@ func followUpdate(ctx context.Context, a *app, tc *temporalConn, key, id string,
 	}
 }
 
-// reportEnd prints how an update ended and gives the exit code SPEC §6
+// reportEnd prints how an update ended and gives the exit code docs/semantics.md §6
 // asks of --wait: 0 rolled forward, 4 rolled back, 20 otherwise.
 func reportEnd(w io.Writer, info workflows.UpdateInfo, key, id string) error {
 	msg := ""

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -47,19 +46,9 @@ func runUpdateControl(ctx context.Context, a *app, op, keyArg string) error {
 // its active update: the connection (the caller closes it), the job key and
 // the update's id, "" when the job has none.
 func (a *app) activeUpdate(ctx context.Context, keyArg string) (*temporalConn, string, string, error) {
-	key, err := jobkey.Parse(keyArg)
-	if err != nil {
-		return nil, "", "", withCode(ExitInvalidParameter, err)
-	}
-	tc, err := a.dial(ctx)
+	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{Check: checkQuery})
 	if err != nil {
 		return nil, "", "", err
 	}
-	k := key.String()
-	view, err := tc.queryJob(ctx, k)
-	if err != nil {
-		tc.Close()
-		return nil, "", "", err
-	}
-	return tc, k, view.Updating, nil
+	return tc, job.Key.String(), job.View.Updating, nil
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -35,11 +34,11 @@ func newUpdateInfoCommand(a *app) *cobra.Command {
 			return runUpdateInfo(cmd.Context(), a, o, args[0], id)
 		},
 	}
-	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print JSON (SPEC §6 shape)")
+	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print JSON (docs/semantics.md §6 shape)")
 	return cmd
 }
 
-// updateInfoJSON is `update info --write-json`: the keys of SPEC §6, plus
+// updateInfoJSON is `update info --write-json`: the keys of docs/semantics.md §6, plus
 // an instance event's message and the instances waiting for the job's SLA
 // when there are any (SLA-aware updates).
 type updateInfoJSON struct {
@@ -92,22 +91,21 @@ func toUpdateInfoJSON(info workflows.UpdateInfo) updateInfoJSON {
 }
 
 func runUpdateInfo(ctx context.Context, a *app, o updateInfoOptions, keyArg, id string) error {
-	key, err := jobkey.Parse(keyArg)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
+	// Without an id, currentUpdate's query of the job is the check.
+	check := checkExists
+	if id == "" {
+		check = checkNothing
 	}
-	tc, err := a.dial(ctx)
+	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{Check: check})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	k := key.String()
+	k := job.Key.String()
 	if id == "" {
 		if id, err = tc.currentUpdate(ctx, k); err != nil {
 			return err
 		}
-	} else if err := tc.jobExists(ctx, k); err != nil {
-		return err
 	}
 	info, err := tc.updateInfo(ctx, k, id)
 	if err != nil {

@@ -43,27 +43,22 @@ type updateListJSON struct {
 }
 
 func runUpdateList(ctx context.Context, a *app, o updateListOptions, keyArg string) error {
-	key, err := jobkey.Parse(keyArg)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
 	var statuses []workflows.UpdateStatus
-	for _, s := range o.statuses {
-		st, err := parseUpdateStatus(s)
-		if err != nil {
-			return err
+	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{Check: checkExists, Before: func(jobkey.Key, []int) error {
+		for _, s := range o.statuses {
+			st, err := parseUpdateStatus(s)
+			if err != nil {
+				return err
+			}
+			statuses = append(statuses, st)
 		}
-		statuses = append(statuses, st)
-	}
-	tc, err := a.dial(ctx)
+		return nil
+	}})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	k := key.String()
-	if err := tc.jobExists(ctx, k); err != nil {
-		return err
-	}
+	k := job.Key.String()
 	updates, err := tc.listUpdates(ctx, k, statuses)
 	if err != nil {
 		return err

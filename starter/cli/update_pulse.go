@@ -10,7 +10,7 @@ import (
 )
 
 // pulseFinished is Aurora's pulse answer for a job whose latest update has
-// finished, or that has none (SPEC §5).
+// finished, or that has none (docs/semantics.md §5).
 const pulseFinished = "FINISHED"
 
 func newUpdatePulseCommand(a *app) *cobra.Command {

@@ -79,7 +79,7 @@ func TestParseUpdateStatus(t *testing.T) {
 	assert.Equal(t, workflows.UpdateRolledBack, s)
 	_, err = parseUpdateStatus("DONE")
 	assert.Equal(t, ExitInvalidParameter, exitCode(err))
-	assert.Len(t, allUpdateStatuses, 11, "SPEC §5 names eleven states")
+	assert.Len(t, allUpdateStatuses, 11, "docs/semantics.md §5 names eleven states")
 }
 
 func TestNewUpdateID(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/workflows"
 )
@@ -38,25 +39,18 @@ func newUpdateStartCommand(a *app) *cobra.Command {
 }
 
 func runUpdateStart(ctx context.Context, a *app, o updateStartOptions, spec, path string) error {
-	key, ids, err := jobkey.ParseInstanceSpec(spec)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	job, err := o.loadJob(key.String(), path)
-	if err != nil {
+	var job *config.Job
+	tc, target, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Check: checkQuery, Before: func(key jobkey.Key, _ []int) error {
+		var err error
+		job, err = o.loadJob(key.String(), path)
 		return err
-	}
-	tc, err := a.dial(ctx)
+	}})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
 
-	k := key.String()
-	view, err := tc.queryJob(ctx, k)
-	if err != nil {
-		return err
-	}
+	k, ids, view := target.Key.String(), target.IDs, target.View
 	if view.Updating != "" {
 		return jobUpdating(a, tc, k, view.Updating, fmt.Sprintf("%s (update %s)", workflows.ErrJobUpdating, view.Updating))
 	}

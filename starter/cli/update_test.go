@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/internal/poll"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -145,10 +147,10 @@ func TestUpdateRollsForward(t *testing.T) {
 		assert.NotContains(t, out, "started", args)
 	}
 
-	// info --write-json: exactly SPEC §6's keys. Without an id it is the
+	// info --write-json: exactly docs/semantics.md §6's keys. Without an id it is the
 	// latest update, found through (eventually consistent) visibility.
 	var info map[string]any
-	eventually(t, 30*time.Second, "update info finds the latest update", func() (bool, string) {
+	poll.Until(t, 30*time.Second, "update info finds the latest update", func() (bool, string) {
 		out, stderr, code := cl.run("update", "info", key, "--write-json")
 		if code != ExitOK {
 			return false, stderr
@@ -191,7 +193,7 @@ func TestUpdateRollsForward(t *testing.T) {
 	assert.Contains(t, out, "finished ROLLED_FORWARD")
 
 	// list, with and without --status.
-	eventually(t, 30*time.Second, "update list shows the update as rolled forward", func() (bool, string) {
+	poll.Until(t, 30*time.Second, "update list shows the update as rolled forward", func() (bool, string) {
 		list := listJSON(t, cl, key)
 		return len(list) == 1 && list[0]["status"] == "ROLLED_FORWARD", fmt.Sprint(list)
 	})
@@ -237,7 +239,7 @@ func TestUpdateRollsBack(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []float64{1}, failed)
-	eventually(t, 30*time.Second, "update list --status ROLLED_BACK shows it", func() (bool, string) {
+	poll.Until(t, 30*time.Second, "update list --status ROLLED_BACK shows it", func() (bool, string) {
 		list := listJSON(t, cl, key, "--status", "ROLLED_BACK")
 		return len(list) == 1 && list[0]["updateId"] == id, fmt.Sprint(list)
 	})
@@ -264,7 +266,7 @@ func TestUpdateControl(t *testing.T) {
 
 	pausedAfter := func(n int) {
 		t.Helper()
-		eventually(t, 30*time.Second, fmt.Sprintf("autopaused after %d instances", n), func() (bool, string) {
+		poll.Until(t, 30*time.Second, fmt.Sprintf("autopaused after %d instances", n), func() (bool, string) {
 			info := infoJSON(t, cl, key)
 			updating := 0
 			for _, e := range info["instanceEvents"].([]any) {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -31,19 +30,12 @@ func newUpdateWaitCommand(a *app) *cobra.Command {
 }
 
 func runUpdateWait(ctx context.Context, a *app, o updateWaitOptions, keyArg, id string) error {
-	key, err := jobkey.Parse(keyArg)
-	if err != nil {
-		return withCode(ExitInvalidParameter, err)
-	}
-	tc, err := a.dial(ctx)
+	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{Check: checkExists})
 	if err != nil {
 		return err
 	}
 	defer tc.Close()
-	k := key.String()
-	if err := tc.jobExists(ctx, k); err != nil {
-		return err
-	}
+	k := job.Key.String()
 	// The first read tells an unknown update (exit 6) before anything is printed.
 	if _, err := tc.updateInfo(ctx, k, id); err != nil && exitCode(err) == ExitInvalidParameter {
 		return err

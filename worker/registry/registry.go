@@ -14,6 +14,7 @@ import (
 	"github.com/borealis-dev/borealis/activities"
 	"github.com/borealis-dev/borealis/messenger"
 	"github.com/borealis-dev/borealis/sla"
+	"github.com/borealis-dev/borealis/taskio"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -38,6 +39,7 @@ func Register(r worker.Registry, a *activities.Activities, c client.Client, opts
 	r.RegisterWorkflowWithOptions(workflows.JobWorkflow, workflow.RegisterOptions{Name: workflows.JobWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: workflows.InstanceWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.UpdateWorkflow, workflow.RegisterOptions{Name: workflows.UpdateWorkflowName})
+	taskio.RegisterWorkflows(r)
 	r.RegisterActivity(a)
 	m := &messenger.Messenger{Client: c}
 	r.RegisterActivityWithOptions(m.SendMessages, activity.RegisterOptions{Name: workflows.SendMessagesName})

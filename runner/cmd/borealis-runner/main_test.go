@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/borealis-dev/borealis/internal/poll"
 
 	"github.com/borealis-dev/borealis/runner"
 )
@@ -138,7 +141,7 @@ func TestBinarySIGTERM(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return strings.Contains(out.String(), "up\n") })
+	poll.UntilEvery(t, 30*time.Second, 10*time.Millisecond, "the task says up", func() (bool, string) { return strings.Contains(out.String(), "up\n"), out.String() })
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -182,8 +185,15 @@ func TestBinaryReapsOrphans(t *testing.T) {
 	}()
 	pid := cmd.Process.Pid
 	// Wait until the orphan was adopted, then until no child is a zombie.
-	waitFor(t, func() bool { return len(children(pid, "")) >= 2 })
-	waitFor(t, func() bool { return len(children(pid, "")) == 1 }) // fails if the orphan stays a zombie
+	poll.UntilEvery(t, 30*time.Second, 10*time.Millisecond, "two children", func() (bool, string) {
+		c := children(pid, "")
+		return len(c) >= 2, fmt.Sprint(c)
+	})
+	// fails if the orphan stays a zombie
+	poll.UntilEvery(t, 30*time.Second, 10*time.Millisecond, "one child left", func() (bool, string) {
+		c := children(pid, "")
+		return len(c) == 1, fmt.Sprint(c)
+	})
 	time.Sleep(300 * time.Millisecond)
 	if z := children(pid, "Z"); len(z) > 0 {
 		t.Errorf("zombie children of the runner: %v", z)
@@ -279,15 +289,4 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 30s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }

@@ -1,13 +1,11 @@
 package workflows
 
 import (
-	"time"
-
-	"github.com/borealis-dev/borealis/activities"
 	"github.com/borealis-dev/borealis/config"
+	"github.com/borealis-dev/borealis/taskapi"
 )
 
-// TaskStatus is an Aurora task state (SPEC §4).
+// TaskStatus is an Aurora task state (docs/semantics.md §4).
 type TaskStatus string
 
 // Aurora's task states.
@@ -34,7 +32,7 @@ func (s TaskStatus) Terminal() bool {
 	return false
 }
 
-// TaskEvent is one state change of a task (timestamps in epoch ms, SPEC §6).
+// TaskEvent is one state change of a task (timestamps in epoch ms, docs/semantics.md §6).
 type TaskEvent struct {
 	Timestamp int64      `json:"timestamp"`
 	Status    TaskStatus `json:"status"`
@@ -56,31 +54,7 @@ type TaskInfo struct {
 	// ConfigVersion names the job config this task runs (an update's id, or "" for the job's first).
 	ConfigVersion string `json:"configVersion,omitempty"`
 	// Health is the last health-check progress seen by the workflow.
-	Health *activities.HealthProgress `json:"health,omitempty"`
-}
-
-// RestartPolicy is the flapping back-off of SPEC §4.
-type RestartPolicy struct {
-	FlappingThreshold time.Duration `json:"flapping_threshold"`
-	InitialDelay      time.Duration `json:"initial_delay"`
-	MaxDelay          time.Duration `json:"max_delay"`
-}
-
-// DefaultRestartPolicy is Aurora's: 5 min threshold, 30 s first delay, 5 min cap.
-func DefaultRestartPolicy() RestartPolicy {
-	return RestartPolicy{FlappingThreshold: 5 * time.Minute, InitialDelay: 30 * time.Second, MaxDelay: 5 * time.Minute}
-}
-
-// Delay is the THROTTLED wait after the n-th consecutive flap (n ≥ 1).
-func (p RestartPolicy) Delay(n int) time.Duration {
-	d := p.InitialDelay
-	for i := 1; i < n && d < p.MaxDelay; i++ {
-		d *= 2
-	}
-	if d > p.MaxDelay {
-		d = p.MaxDelay
-	}
-	return d
+	Health *taskapi.HealthProgress `json:"health,omitempty"`
 }
 
 // RequestKind is what an InstanceRequest asks for.

@@ -1,12 +1,9 @@
-package activities
+package taskapi
 
 import (
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/health"
 )
-
-// Names of the activities as registered with the worker. Workflows refer to
-// them through a nil *Activities (var a *Activities; a.StartTask).
 
 // StartTaskInput asks for one task run of an instance. TaskID is made by the
 // workflow and is new for every run; a retried StartTask adopts the container
@@ -42,9 +39,13 @@ type WaitTaskResult struct {
 	Lost    bool   `json:"lost"`
 	Reason  string `json:"reason,omitempty"`
 	EndedAt int64  `json:"ended_at_ms"`
+	// Restart is the worker's flapping back-off when the task ended, which
+	// decides whether the task flapped and how long its successor waits;
+	// nil from a worker without one (the job's own applies).
+	Restart *RestartPolicy `json:"restart_policy,omitempty"`
 }
 
-// StopTaskInput stops a task the SPEC §4 way: HTTP lifecycle when the task
+// StopTaskInput stops a task the docs/semantics.md §4 way: HTTP lifecycle when the task
 // has a health port, then SIGTERM, final processes within finalization_wait,
 // then SIGKILL.
 type StopTaskInput struct {
@@ -68,7 +69,7 @@ type StopTaskResult struct {
 	Exit *WaitTaskResult `json:"exit,omitempty"`
 }
 
-// HealthCheckSpec says how to check one task (SPEC §3).
+// HealthCheckSpec says how to check one task (docs/semantics.md §3).
 type HealthCheckSpec struct {
 	// Kind is "http", "shell" or "none".
 	Kind         string  `json:"kind"`
@@ -103,6 +104,9 @@ type HealthProgress struct {
 	History health.History `json:"history"`
 	// LastCheckMs is when the last check ran (unix ms); the next is due an interval later.
 	LastCheckMs int64 `json:"last_check_ms"`
+	// Snoozed says the sandbox held .healthchecksnooze at the last check
+	// or heartbeat, read by the worker where the sandbox is.
+	Snoozed bool `json:"snoozed,omitempty"`
 }
 
 // WatchHealthResult is the status the watch ended on.

@@ -1,0 +1,45 @@
+package config
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+var (
+	instanceRefRE = regexp.MustCompile(`\{\{\s*mesos\.instance\s*\}\}`)
+	taskIDRefRE   = regexp.MustCompile(`\{\{\s*thermos\.task_id\s*\}\}`)
+)
+
+// FillLaunchTemplates replaces the launch-time references of docs/semantics.md §1 in s:
+// {{mesos.instance}} by instance, {{thermos.task_id}} by taskID and
+// {{thermos.ports[NAME]}} by ports[NAME]. A port reference whose name is not
+// in ports is left as it is.
+func FillLaunchTemplates(s string, instance int, taskID string, ports map[string]int) string {
+	if !strings.Contains(s, "{{") {
+		return s
+	}
+	s = instanceRefRE.ReplaceAllLiteralString(s, strconv.Itoa(instance))
+	s = taskIDRefRE.ReplaceAllLiteralString(s, taskID)
+	return portRefRE.ReplaceAllStringFunc(s, func(ref string) string {
+		name := portRefRE.FindStringSubmatch(ref)[1]
+		if p, ok := ports[name]; ok {
+			return strconv.Itoa(p)
+		}
+		return ref
+	})
+}
+
+// PortRefs returns the port names referenced by {{thermos.ports[NAME]}} in s,
+// in order of first appearance.
+func PortRefs(s string) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, m := range portRefRE.FindAllStringSubmatch(s, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
