@@ -142,8 +142,11 @@ func (j *job) request(ctx workflow.Context, ids []int, kind RequestKind, watchSe
 	reqs := make([]InstanceRequest, len(ids))
 	for i, id := range ids {
 		reqs[i] = InstanceRequest{Key: fmt.Sprintf("%s/%s/%d/%d", me, kind, j.st.Seq, id), Kind: kind, ReplyTo: me, WatchSecs: watchSecs}
-		if !signalInstance(ctx, j.key(), id, reqs[i]) {
-			j.replies[reqs[i].Key] = endedReply(reqs[i], id)
+	}
+	via := deliveryOf(ctx)
+	for i, ended := range requestInstances(ctx, via, j.key(), ids, reqs) {
+		if ended {
+			j.replies[reqs[i].Key] = endedReply(reqs[i], ids[i])
 		}
 	}
 	answered := func() bool {
@@ -155,9 +158,16 @@ func (j *job) request(ctx workflow.Context, ids []int, kind RequestKind, watchSe
 		return true
 	}
 	err := awaitAnswered(ctx, answered, func() {
+		var again []InstanceRequest
+		var to []int
 		for i, r := range reqs {
-			if _, ok := j.replies[r.Key]; !ok && !signalInstance(ctx, j.key(), ids[i], r) {
-				j.replies[r.Key] = endedReply(r, ids[i])
+			if _, ok := j.replies[r.Key]; !ok {
+				again, to = append(again, r), append(to, ids[i])
+			}
+		}
+		for i, ended := range requestInstances(ctx, via, j.key(), to, again) {
+			if ended {
+				j.replies[again[i].Key] = endedReply(again[i], to[i])
 			}
 		}
 	})

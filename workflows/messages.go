@@ -34,25 +34,20 @@ func (m Message) Signal() (string, any, error) {
 	return "", nil, fmt.Errorf("message to %s carries nothing", m.WorkflowID)
 }
 
-// delivery is how send sends. Workflows here send to each other in one of
-// two ways, both through send:
+// delivery is how send sends. Workflows send to each other through send,
+// by one of two means; only the first is chosen by running code, the
+// second exists so that runs from before it replay:
 //
 //   - viaActivity: the SendMessages local activity (package messenger)
 //     signals with the worker's Temporal client. Any number of messages
 //     cost the sender one marker event and no workflow task
-//     (docs/decisions.md). New code sends this way.
+//     (docs/decisions.md).
 //   - viaSignal: one SignalExternalWorkflow per message, each waited for
 //     before the next (two history events and a workflow task round trip
-//     per message). Runs from before the versions that brought
-//     SendMessages (fastPathVersionID for an instance's replies,
-//     batchRequestsVersionID for an update's requests and records) send
-//     this way, and so do, in every run, the job's own requests (kill,
-//     restart: few, and paced by users) and an update's UpdateDone.
-//
-// The second way cannot go: moving a send to SendMessages changes the
-// commands its workflow issues, so the histories of runs that sent the
-// other way (testdata/histories among them) would no longer replay. Such a
-// move needs a new workflow version (docs/operations.md), not a refactor.
+//     per message), as runs from before the versions that brought
+//     SendMessages sent: fastPathVersionID (an instance's replies),
+//     batchRequestsVersionID (an update's requests and records) and
+//     oneDeliveryVersionID (a job's requests, an update's UpdateDone).
 type delivery int
 
 const (

@@ -116,8 +116,8 @@ func (u *update) run(ctx workflow.Context) (UpdateInfo, error) {
 	u.setStatus(ctx, final, msg)
 	u.info.Progress = u.progress()
 	done := UpdateDone{UpdateID: u.in.UpdateID, Status: final}
-	if _, err := send(ctx, viaSignal, Message{WorkflowID: u.in.JobWorkflowID, Done: &done}); err != nil {
-		u.logger.Error("tell the job the update is done", "error", err)
+	if delivered, err := send(ctx, deliveryOf(ctx), Message{WorkflowID: u.in.JobWorkflowID, Done: &done}); err != nil || !delivered[0] {
+		u.logger.Error("tell the job the update is done: it has ended", "error", err)
 	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return u.info, err

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/internal/poll"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
@@ -339,13 +341,16 @@ func TestUpdateUserRollback(t *testing.T) {
 
 	v2 := e.versioned("urb", 4, 2, nil)
 	v2.UpdateConfig.UpdateStrategy = &config.UpdateStrategy{Batch: &config.BatchUpdateStrategy{BatchSize: 2, AutopauseAfterBatch: true}}
+	// The rollback watches each rolled-back instance this long, so it is
+	// still ROLLING_BACK while the operations below are sent, however slow
+	// the machine: it cannot end sooner.
+	v2.UpdateConfig.WatchSecs = 5
 	_, err := e.startUpdate(v2, "u")
 	require.NoError(t, err)
-	deadline := time.Now().Add(20 * time.Second)
-	for e.updateInfo(key, "u").Status != workflows.UpdateRollForwardPaused {
-		require.True(t, time.Now().Before(deadline))
-		time.Sleep(50 * time.Millisecond)
-	}
+	poll.Until(t, 30*time.Second, "paused after the first batch", func() (bool, string) {
+		status := e.updateInfo(key, "u").Status
+		return status == workflows.UpdateRollForwardPaused, string(status)
+	})
 	s, err := e.op(key, "u", workflows.UpdateRollback)
 	require.NoError(t, err)
 	assert.Equal(t, workflows.UpdateRollingBack, s, "a paused update rolls back at once")
