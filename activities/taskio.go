@@ -14,17 +14,17 @@ import (
 
 // ReadTaskLogs returns one page of the task's log (`borealis task logs`),
 // from in.Cursor; with in.WaitSecs it follows a running task's output. The
-// page is bounded by in.MaxBytes (0: taskapi.MaxLogPage). A task without a
+// page is bounded by in.MaxBytes (0: the largest page). A task without a
 // container is a non-retryable [taskapi.ErrTypeNotFound] error.
 func (a *Activities) ReadTaskLogs(ctx context.Context, in taskapi.LogsInput) (taskapi.LogsPage, error) {
 	limit := in.MaxBytes
 	if limit == 0 {
-		limit = taskapi.MaxLogPage
+		limit = dockerrun.MaxLogPage
 	}
-	if limit < 0 || limit > taskapi.MaxLogPage || in.WaitSecs < 0 || in.WaitSecs > taskapi.MaxLogWaitSecs {
+	// The runtime checks the page size and cursor; the wait is bounded here.
+	if in.WaitSecs > taskapi.MaxLogWaitSecs {
 		return taskapi.LogsPage{}, temporal.NewNonRetryableApplicationError(
-			fmt.Sprintf("read logs of task %s: max_bytes %d (want 0-%d), wait_secs %g (want 0-%d)",
-				in.TaskID, in.MaxBytes, taskapi.MaxLogPage, in.WaitSecs, taskapi.MaxLogWaitSecs),
+			fmt.Sprintf("read logs of task %s: wait_secs %g, want at most %d", in.TaskID, in.WaitSecs, taskapi.MaxLogWaitSecs),
 			taskapi.ErrTypeInvalidTask, nil)
 	}
 	wait := time.Duration(in.WaitSecs * float64(time.Second))

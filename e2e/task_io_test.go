@@ -1,15 +1,15 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/borealis-dev/borealis/internal/syncbuf"
 
 	"github.com/borealis-dev/borealis/internal/harness"
 )
@@ -53,7 +53,7 @@ func TestTaskIOFromAnotherMachine(t *testing.T) {
 	// task logs --follow prints what comes later and ends with the task.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	var out, errOut lockedBuffer
+	var out, errOut syncbuf.Buffer
 	follow := cl.Command(ctx, far, "task", "logs", "--follow", key+"/0")
 	follow.Stdout, follow.Stderr = &out, &errOut
 	if err := follow.Start(); err != nil {
@@ -99,15 +99,9 @@ func farAway(t *testing.T) []string {
 // run runs the CLI with the cluster's settings and env on top.
 func run(t *testing.T, cl *harness.Cluster, env []string, args ...string) harness.Result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := cl.Command(ctx, env, args...)
-	var out, errOut bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	r := harness.Result{Args: args, Stdout: out.String(), Stderr: errOut.String(), Code: cmd.ProcessState.ExitCode()}
-	if err != nil && r.Code <= 0 {
-		t.Fatalf("%s: %v", r, err)
+	r, err := cl.RunWith(2*time.Minute, env, args...)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return r
 }
@@ -148,22 +142,4 @@ func tail(s string) string {
 		return "..." + s[len(s)-200:]
 	}
 	return s
-}
-
-// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

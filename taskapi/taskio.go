@@ -2,7 +2,8 @@ package taskapi
 
 // Bounds of one ReadTaskLogs call.
 const (
-	// MaxLogPage bounds the bytes of one page.
+	// MaxLogPage bounds the bytes of one page (the runtime's bound,
+	// dockerrun.MaxLogPage; a test checks they agree).
 	MaxLogPage = 256 << 10
 	// MaxLogWaitSecs bounds how long one call follows a log.
 	MaxLogWaitSecs = 60

@@ -340,9 +340,14 @@ func (cl *Cluster) Run(args ...string) Result {
 // timeout. It does not touch the test, so it may run in a goroutine; the
 // error is for a command that could not run or did not exit by itself.
 func (cl *Cluster) RunFor(timeout time.Duration, args ...string) (Result, error) {
+	return cl.RunWith(timeout, nil, args...)
+}
+
+// RunWith is RunFor with env on top of the cluster's settings (see Command).
+func (cl *Cluster) RunWith(timeout time.Duration, env []string, args ...string) (Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := cl.Command(ctx, nil, args...)
+	cmd := cl.Command(ctx, env, args...)
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()

@@ -130,9 +130,11 @@ func TestInvalidCommands(t *testing.T) {
 	}
 }
 
-func TestConfigShow(t *testing.T) {
-	t.Setenv("BOREALIS_TEMPORAL_NAMESPACE", "staging")
-	out, stderr, code := run(t, "config", "show", "--write-json", "--temporal-task-queue", "q1")
+// configShow runs config show --write-json with args and returns each
+// setting as "value (source)".
+func configShow(t *testing.T, args ...string) map[string]string {
+	t.Helper()
+	out, stderr, code := run(t, append([]string{"config", "show", "--write-json"}, args...)...)
 	require.Equal(t, ExitOK, code, stderr)
 	var entries []struct{ Key, Value, Source string }
 	require.NoError(t, json.Unmarshal([]byte(out), &entries))
@@ -140,11 +142,17 @@ func TestConfigShow(t *testing.T) {
 	for _, e := range entries {
 		got[e.Key] = e.Value + " (" + e.Source + ")"
 	}
+	return got
+}
+
+func TestConfigShow(t *testing.T) {
+	t.Setenv("BOREALIS_TEMPORAL_NAMESPACE", "staging")
+	got := configShow(t, "--temporal-task-queue", "q1")
 	assert.Equal(t, "staging (env)", got["temporal.namespace"])
 	assert.Equal(t, "q1 (flag)", got["temporal.task_queue"])
 	assert.Equal(t, "localhost:7233 (default)", got["temporal.address"])
 
-	_, stderr, code = run(t, "config", "show", "--ports-range", "9-1")
+	_, stderr, code := run(t, "config", "show", "--ports-range", "9-1")
 	assert.Equal(t, ExitInvalidParameter, code)
 	assert.Contains(t, stderr, "ports.range")
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -71,19 +70,12 @@ func TestHelpFlagsAllSorted(t *testing.T) {
 func TestHiddenFlagsStillParse(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv("BOREALIS_SLA_MIN_INSTANCES", "3")
-	out, stderr, code := run(t, "config", "show", "--write-json", "--data-dir", "/tmp/borealis-test", "--log-level", "debug")
-	require.Equal(t, ExitOK, code, stderr)
-	var entries []struct{ Key, Value, Source string }
-	require.NoError(t, json.Unmarshal([]byte(out), &entries))
-	got := map[string]string{}
-	for _, e := range entries {
-		got[e.Key] = e.Value + " (" + e.Source + ")"
-	}
+	got := configShow(t, "--data-dir", "/tmp/borealis-test", "--log-level", "debug")
 	assert.Equal(t, "/tmp/borealis-test (flag)", got["data_dir"])
 	assert.Equal(t, "debug (flag)", got["log_level"])
 	assert.Equal(t, "3 (env)", got["sla.min_instances"])
 
-	_, stderr, code = run(t, "config", "show", "--ports-range", "9-1")
+	_, stderr, code := run(t, "config", "show", "--ports-range", "9-1")
 	assert.Equal(t, ExitInvalidParameter, code)
 	assert.Contains(t, stderr, "ports.range")
 }

@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/borealis-dev/borealis/internal/syncbuf"
+
 	"github.com/borealis-dev/borealis/internal/poll"
 
 	"github.com/borealis-dev/borealis/runner"
@@ -136,7 +138,7 @@ func TestBinarySIGTERM(t *testing.T) {
 		},
 	})
 	cmd := exec.Command(bin, "-sandbox", dir)
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -272,21 +274,4 @@ func TestSpecFlag(t *testing.T) {
 	if got := strings.TrimSpace(string(out)); got != dir {
 		t.Errorf("process ran in %q, want the sandbox %q", got, dir)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
