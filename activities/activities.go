@@ -36,6 +36,13 @@ type Activities struct {
 	// Restart is the cluster's flapping back-off (the worker's settings),
 	// reported with every task's end; zero: none, and each job's own applies.
 	Restart taskapi.RestartPolicy
+	// Policy is what the worker allows a job config: Docker parameters,
+	// volume host paths, root, the instance cap (docs/semantics.md §7.5);
+	// nil: [DefaultPolicy].
+	Policy *Policy
+	// SecretsDir holds a file per {{secret[NAME]}} (the secrets.dir
+	// setting); empty: secrets come from the worker's environment only.
+	SecretsDir string
 }
 
 // DefaultHeartbeatInterval is how often waiting activities heartbeat when

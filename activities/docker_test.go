@@ -82,7 +82,7 @@ func newJobKey(t *testing.T, acts *Activities) string {
 	return key
 }
 
-// jobWith is a one-process job on image.
+// jobWith is a one-process job on image (empty: the default image).
 func jobWith(key, image, cmdline string) config.Job {
 	k, _ := jobkey.Parse(key)
 	job := config.DefaultJob()
@@ -93,7 +93,9 @@ func jobWith(key, image, cmdline string) config.Job {
 	task.Name, task.Processes = "main", []config.Process{p}
 	task.Resources = &config.Resources{CPU: 0.5, RAM: 64 << 20, Disk: 64 << 20}
 	job.Task = &task
-	job.Container = &config.Container{Docker: &config.Docker{Image: image}}
+	if image != "" { // else the runtime's default image
+		job.Container = &config.Container{Docker: &config.Docker{Image: image}}
+	}
 	return job
 }
 
@@ -210,6 +212,36 @@ func TestDockerStartWaitFailedTask(t *testing.T) {
 	assert.True(t, ae.NonRetryable())
 }
 
+// TestDockerSecretsAndParameters: a task gets its secrets, env, working
+// directory and an allowed read-only volume on the real Docker Engine.
+func TestDockerSecretsAndParameters(t *testing.T) {
+	acts := newDockerActivities(t)
+	secrets := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(secrets, "pw"), []byte("file-secret\n"), 0o600))
+	t.Setenv("BOREALIS_SECRET_TOKEN", "env-secret")
+	shared := t.TempDir()
+	require.NoError(t, os.Chmod(shared, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(shared, "greeting"), []byte("hello-volume"), 0o644))
+	pol := DefaultPolicy()
+	pol.AllowedHostPaths = []string{shared}
+	acts.Policy, acts.SecretsDir = &pol, secrets
+
+	key := newJobKey(t, acts)
+	job := jobWith(key, "", `echo "$TOKEN {{secret[pw]}} $(cat greeting) $(pwd)" > /sandbox/out`)
+	job.Container = &config.Container{Docker: &config.Docker{Image: dockerrun.DefaultImage, Parameters: []config.DockerParameter{
+		{Name: "env", Value: "TOKEN={{secret[token]}}"}, {Name: "volume", Value: shared + ":/data:ro"}, {Name: "workdir", Value: "/data"},
+	}}}
+	in := taskapi.StartTaskInput{JobKey: key, Instance: 0, TaskID: "secrets-" + randHex(), Job: job}
+	res, err := acts.StartTask(testContext(t), in)
+	require.NoError(t, err)
+	wait, err := acts.WaitTask(testContext(t), taskapi.WaitTaskInput{TaskID: in.TaskID})
+	require.NoError(t, err)
+	assert.Equal(t, runner.ExitSuccess, wait.ExitCode)
+	out, err := os.ReadFile(filepath.Join(res.Sandbox, "out"))
+	require.NoError(t, err)
+	assert.Equal(t, "env-secret file-secret hello-volume /data\n", string(out))
+}
+
 func TestDockerStopGraceful(t *testing.T) {
 	acts := newDockerActivities(t)
 	key := newJobKey(t, acts)
@@ -276,7 +308,7 @@ func TestDockerShellHealthCheck(t *testing.T) {
 	acts := newDockerActivities(t)
 	key := newJobKey(t, acts)
 	job := jobWith(key, "", "sleep 600")
-	job.HealthCheckConfig.HealthChecker.Shell = &config.ShellHealthChecker{ShellCommand: "test -f ready-{{mesos.instance}}"}
+	job.HealthCheckConfig.HealthChecker = config.HealthCheckerConfig{Shell: &config.ShellHealthChecker{ShellCommand: "test -f ready-{{mesos.instance}}"}}
 	job.HealthCheckConfig.InitialIntervalSecs, job.HealthCheckConfig.IntervalSecs = 0, 1
 	in := taskapi.StartTaskInput{JobKey: key, Instance: 0, TaskID: "shell-" + randHex(), Job: job}
 	res, err := acts.StartTask(testContext(t), in)

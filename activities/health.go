@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/health"
 	"github.com/borealis-dev/borealis/metrics"
 )
@@ -98,6 +99,9 @@ func checkerFor(a *Activities, in taskapi.WatchHealthInput) (health.Checker, err
 			}),
 			Command: c.ShellCommand,
 			Timeout: timeout,
+			// The runner kills the check's whole process group at the
+			// timeout, which docker exec cannot.
+			Runner: dockerrun.RunnerMountPath,
 		}, nil
 	}
 	return nil, temporal.NewNonRetryableApplicationError(
@@ -139,7 +143,10 @@ func (w *watcher) run(ctx context.Context) (taskapi.WatchHealthResult, error) {
 		if err := w.sleepUntil(ctx, next, beat.C); err != nil {
 			return w.cancelled(err)
 		}
-		r := health.Measure(ctx, w.checker)
+		// A slow check (up to timeout_secs, plus the runner's slack for a
+		// shell check) must not miss the activity's heartbeat timeout.
+		r, _ := whileHeartbeating(ctx, w.a, func() []any { return []any{w.progress} },
+			func(ctx context.Context) (health.CheckResult, error) { return health.Measure(ctx, w.checker), nil })
 		if ctx.Err() != nil {
 			return w.cancelled(ctx.Err()) // an abandoned check is not counted
 		}

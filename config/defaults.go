@@ -19,6 +19,11 @@ func DefaultTask() Task {
 	return Task{MaxFailures: 1, MaxConcurrency: 0, FinalizationWait: 30}
 }
 
+// DefaultLogger is Logger(): Aurora's destination 'file' and mode 'standard'.
+func DefaultLogger() Logger {
+	return Logger{Destination: "file", Mode: "standard"}
+}
+
 // DefaultHTTPHealthChecker is HttpHealthChecker().
 func DefaultHTTPHealthChecker() HTTPHealthChecker {
 	return HTTPHealthChecker{Endpoint: "/health", ExpectedResponse: "ok", ExpectedResponseCode: 0}

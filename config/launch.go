@@ -9,6 +9,9 @@ import (
 var (
 	instanceRefRE = regexp.MustCompile(`\{\{\s*mesos\.instance\s*\}\}`)
 	taskIDRefRE   = regexp.MustCompile(`\{\{\s*thermos\.task_id\s*\}\}`)
+	// secretRefRE matches {{secret[NAME]}}; NAME follows the rule of
+	// process and port names.
+	secretRefRE = regexp.MustCompile(`\{\{\s*secret\[([A-Za-z0-9_][A-Za-z0-9_.-]*)\]\s*\}\}`)
 )
 
 // FillLaunchTemplates replaces the launch-time references of docs/semantics.md §1 in s:
@@ -42,4 +45,32 @@ func PortRefs(s string) []string {
 		}
 	}
 	return names
+}
+
+// SecretRefs returns the names of the {{secret[NAME]}} references in s, in
+// order of first appearance, without duplicates (docs/semantics.md §1.6).
+func SecretRefs(s string) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, m := range secretRefRE.FindAllStringSubmatch(s, -1) {
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
+
+// FillSecrets replaces every {{secret[NAME]}} in s with secrets[NAME]; a
+// name missing from secrets is left as it is.
+func FillSecrets(s string, secrets map[string]string) string {
+	if !strings.Contains(s, "{{") {
+		return s
+	}
+	return secretRefRE.ReplaceAllStringFunc(s, func(ref string) string {
+		if v, ok := secrets[secretRefRE.FindStringSubmatch(ref)[1]]; ok {
+			return v
+		}
+		return ref
+	})
 }

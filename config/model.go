@@ -13,6 +13,53 @@ type Process struct {
 	Ephemeral   bool   `json:"ephemeral"`
 	MinDuration int    `json:"min_duration"`
 	Final       bool   `json:"final"`
+	// Logger says where the process's output goes and how its log files
+	// rotate (Aurora's Logger); nil: Borealis's default, rotating at
+	// 100 MiB with 5 backups ([DefaultRotatePolicy]).
+	Logger *Logger `json:"logger,omitempty"`
+}
+
+// Logger is Aurora's process Logger.
+type Logger struct {
+	// Destination is where output goes: "file", "console" or "both"
+	// (Aurora's default "file"; Borealis always keeps the files and also
+	// copies output to the container's log for `task logs`).
+	Destination string `json:"destination,omitempty"`
+	// Mode is "standard" (files grow whole) or "rotate" (Aurora's default
+	// "standard"; see [Logger.Rotation]).
+	Mode string `json:"mode,omitempty"`
+	// Rotate sizes rotation in mode "rotate"; nil: Aurora's RotatePolicy
+	// defaults.
+	Rotate *RotatePolicy `json:"rotate,omitempty"`
+}
+
+// RotatePolicy is Aurora's RotatePolicy: a log file is rotated when it
+// reaches LogSize bytes, keeping Backups old files.
+type RotatePolicy struct {
+	LogSize int64 `json:"log_size"`
+	Backups int   `json:"backups"`
+}
+
+// DefaultRotatePolicy is Aurora's RotatePolicy defaults, which Borealis also
+// applies to a process without a Logger (Aurora's own default then is no
+// rotation: a deliberate difference, docs/decisions.md).
+var DefaultRotatePolicy = RotatePolicy{LogSize: 100 << 20, Backups: 5}
+
+// Rotation returns the rotation the process's logs get: nil for whole
+// files (mode "standard"), else the sizes.
+func (p Process) Rotation() *RotatePolicy {
+	switch {
+	case p.Logger == nil:
+		r := DefaultRotatePolicy
+		return &r
+	case p.Logger.Mode != "rotate":
+		return nil
+	case p.Logger.Rotate == nil:
+		r := DefaultRotatePolicy
+		return &r
+	}
+	r := *p.Logger.Rotate
+	return &r
 }
 
 // Constraint orders processes: every process in Order runs after the one

@@ -86,6 +86,8 @@ func (n *node) describe() string {
 // names and in messages.
 var auroraName = map[reflect.Type]string{
 	reflect.TypeFor[Process]():                     "Process",
+	reflect.TypeFor[Logger]():                      "Logger",
+	reflect.TypeFor[RotatePolicy]():                "RotatePolicy",
 	reflect.TypeFor[Task]():                        "Task",
 	reflect.TypeFor[Resources]():                   "Resources",
 	reflect.TypeFor[Constraint]():                  "Constraint",
@@ -127,6 +129,8 @@ var choiceTypes = map[reflect.Type]bool{
 // defaults gives the value a struct starts from before its fields are read.
 var defaults = map[reflect.Type]func() any{
 	reflect.TypeFor[Process]():             func() any { return DefaultProcess() },
+	reflect.TypeFor[Logger]():              func() any { return DefaultLogger() },
+	reflect.TypeFor[RotatePolicy]():        func() any { return DefaultRotatePolicy },
 	reflect.TypeFor[Task]():                func() any { return DefaultTask() },
 	reflect.TypeFor[Job]():                 func() any { return DefaultJob() },
 	reflect.TypeFor[HealthCheckConfig]():   func() any { return DefaultHealthCheckConfig() },

@@ -51,6 +51,8 @@ var referenceObjects = []reflect.Type{
 	reflect.TypeFor[Job](),
 	reflect.TypeFor[Task](),
 	reflect.TypeFor[Process](),
+	reflect.TypeFor[Logger](),
+	reflect.TypeFor[RotatePolicy](),
 	reflect.TypeFor[Constraint](),
 	reflect.TypeFor[Resources](),
 	reflect.TypeFor[HealthCheckConfig](),
@@ -85,6 +87,8 @@ var objectSummaries = map[string]string{
 		"all run in one `order(...)`; it refuses a task that already has constraints.",
 	"Process": "One command line run inside the task's container by the in-container runner " +
 		"(Thermos's Process). A task succeeds when every non-ephemeral, non-final process has finished successfully.",
+	"Logger":       "Where a process's output goes and how its log files (`/sandbox/.logs/NAME.stdout`, `.stderr`) rotate (Aurora's Logger).",
+	"RotatePolicy": "How a log file rotates in Logger mode `rotate`: at `log_size` bytes it becomes `NAME.stdout.1`, older ones shift up, at most `backups` kept.",
 	"Constraint": "An order between processes, made with `order(a, b, ...)` from processes or process names " +
 		"(in YAML/JSON `constraints: [{order: [a, b]}]`). A process may not depend on a daemon process, " +
 		"a non-ephemeral process not on an ephemeral one, final and regular processes not on each other; cycles are errors.",
@@ -194,12 +198,21 @@ var fieldDocs = map[string]fieldDoc{
 	// Process
 	"Process.name": {meaning: "Unique in the task; at most 255 bytes; must not start with `.` nor contain `/`, `,`, `=`, NUL or a line break.", required: true},
 	"Process.cmdline": {meaning: "Run with `/bin/sh -c` in the task's container, in `/sandbox`; `{{thermos.ports[NAME]}}`, " +
-		"`{{mesos.instance}}` and `{{thermos.task_id}}` are filled in at launch.", required: true},
+		"`{{mesos.instance}}`, `{{thermos.task_id}}` and `{{secret[NAME]}}` are filled in at launch.", required: true},
 	"Process.max_failures": {meaning: "Failed runs before the process is failed; 0 = retry forever."},
 	"Process.daemon":       {meaning: "Run the process again after a successful exit too."},
 	"Process.ephemeral":    {meaning: "Its outcome does not count toward the task's success."},
 	"Process.min_duration": {meaning: "Seconds between the end of one run and the next run of this process."},
 	"Process.final":        {meaning: "A finalizing process: runs after the regular processes have ended or the task is stopped."},
+	"Process.logger": {meaning: "Where output goes and how log files rotate (Logger). Unset: the files rotate at 100 MiB keeping 5 backups " +
+		"(Aurora keeps whole files by default: a deliberate difference, so a chatty process cannot fill the disk)."},
+	// Logger
+	"Logger.destination": {meaning: "`file`, `console` or `both`. Borealis always writes the sandbox's log files and copies output to the container's log (`task logs`), so all three behave as `both`."},
+	"Logger.mode":        {meaning: "`standard` (files grow whole) or `rotate` (rotated by `rotate`)."},
+	"Logger.rotate":      {meaning: "Sizes of the rotation in mode `rotate` (RotatePolicy); unset: 100 MiB and 5 backups."},
+	// RotatePolicy
+	"RotatePolicy.log_size": {meaning: "Size at which a log file is rotated to `.1` (older ones shift up); 1 KiB to 1 TiB."},
+	"RotatePolicy.backups":  {meaning: "Rotated files kept per log; 0 to 100."},
 
 	// Constraint
 	"Constraint.order": {meaning: "Process names; each runs after the one before it has finished successfully.", required: true},
@@ -274,11 +287,14 @@ var fieldDocs = map[string]fieldDoc{
 		"the first; `update resume` goes on."},
 
 	// Container, Docker, Parameter
-	"Container.docker":  {meaning: "The Docker image to run (Docker)."},
-	"Docker.image":      {meaning: "Image name, present on the Docker host (nothing is pulled).", required: true},
-	"Docker.parameters": {meaning: "Docker parameters (Parameter). Only `cap-add` is applied; others are ignored with a warning."},
-	"Parameter.name":    {meaning: "Parameter name, e.g. `cap-add` (keep a Linux capability; all others are dropped).", required: true},
-	"Parameter.value":   {meaning: "Its value; for `cap-add` a capability name, or several separated by commas."},
+	"Container.docker": {meaning: "The Docker image to run (Docker)."},
+	"Docker.image":     {meaning: "Image name, present on the Docker host (nothing is pulled).", required: true},
+	"Docker.parameters": {meaning: "Docker parameters (Parameter), each checked against the worker's `docker.allowed_parameters`: " +
+		"a parameter it does not allow is refused at create and update. Supported: `env` (`NAME=VALUE`), `label` (`key=value`), " +
+		"`workdir`, `volume` (`/host:/container[:ro]`, the host path under `volumes.allowed_host_paths`), `user` (`uid[:gid]`, not 0), " +
+		"`cap-add` (only when the operator allows it). Anything else is refused."},
+	"Parameter.name":  {meaning: "Parameter name: `env`, `label`, `workdir`, `volume`, `user` or `cap-add`.", required: true},
+	"Parameter.value": {meaning: "Its value; an `env` value may hold `{{secret[NAME]}}`, filled by the task's worker at start."},
 
 	// Announcer
 	"Announcer.primary_port": {meaning: "Port name shown as the service endpoint by `job endpoints`; the others are additional endpoints."},

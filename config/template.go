@@ -71,8 +71,24 @@ func IsLaunchTimeRef(ref string) bool {
 		return true
 	case strings.HasPrefix(ref, "thermos.ports[") && strings.HasSuffix(ref, "]"):
 		return true
+	case isSecretRef(ref):
+		return true
 	}
 	return false
+}
+
+// isSecretRef reports whether ref is {{secret[NAME]}}'s inside, filled only
+// by the task's worker at start (docs/semantics.md §1.6).
+func isSecretRef(ref string) bool {
+	return secretRefRE.MatchString("{{" + ref + "}}")
+}
+
+// secretAllowed reports whether a value at path may hold a secret
+// reference: process cmdlines and Docker parameter values, the only texts
+// the worker fills secrets into.
+func secretAllowed(path string) bool {
+	return strings.HasSuffix(path, ".cmdline") ||
+		strings.Contains(path, ".parameters[") && strings.HasSuffix(path, ".value")
 }
 
 // substituteRefs replaces every load-time reference in s by lookup's answer;
@@ -273,6 +289,10 @@ func (r *resolver) text(s, path string, scopes []scope) string {
 			return m
 		}
 		ref := strings.TrimSpace(m[2 : len(m)-2])
+		if isSecretRef(ref) && !secretAllowed(path) {
+			r.errs.Add(path, "{{%s}}: secrets are filled only in process cmdlines and Docker parameter values", shorten(ref))
+			return m
+		}
 		if IsLaunchTimeRef(ref) {
 			return m
 		}

@@ -298,6 +298,9 @@ func validateTask(c checker, t *Task) {
 		}
 		pc.at("max_failures").count(p.MaxFailures, 0)
 		pc.at("min_duration").secs(p.MinDuration, 0)
+		if p.Logger != nil {
+			validateLogger(pc.at("logger"), p.Logger)
+		}
 	}
 	validateConstraints(c.at("constraints"), t.Constraints, byName)
 	if t.Resources == nil {

@@ -36,6 +36,17 @@ type harness struct {
 	emit func(t *testing.T, task *Task, text string)
 	// endpoint is the Location.Endpoint the runtime reports.
 	endpoint string
+	// withDeployment makes another runtime on the same engine with
+	// Options.Deployment and HostName set.
+	withDeployment func(t *testing.T, deployment, host string) sweeper
+	// labels returns the labels of the task's container.
+	labels func(t *testing.T, taskID string) map[string]string
+}
+
+// sweeper is a Runtime that removes ended containers.
+type sweeper interface {
+	Runtime
+	SweepContainers(ctx context.Context, cutoff time.Time) ([]string, error)
 }
 
 // testContract is the behaviour every Runtime must show. It runs against
@@ -291,6 +302,7 @@ func testContract(t *testing.T, h harness) {
 
 	testLogContract(t, h)
 	testLocateContract(t, h)
+	testOwnershipContract(t, h)
 }
 
 // testContext is a context bounded well within the test timeout.
@@ -366,7 +378,9 @@ func TestSpecEnvAndLabels(t *testing.T) {
 	ports := map[string]int{"http": 31000, "admin-ui": 31001}
 	assert.Equal(t, []string{"A=1", "BOREALIS_INSTANCE=4", "BOREALIS_PORT_ADMIN_UI=31001",
 		"BOREALIS_PORT_HTTP=31000", "BOREALIS_TASK_ID=t1"}, spec.env(ports))
-	labels := spec.labels(ports)
+	labels := spec.labels(ports, "", "")
+	assert.NotContains(t, labels, LabelHost)
+	assert.NotContains(t, labels, LabelDeployment)
 	assert.Equal(t, "c/r/e/n", labels[LabelJob])
 	assert.Equal(t, "4", labels[LabelInstance])
 	assert.Equal(t, "t1", labels[LabelTask])

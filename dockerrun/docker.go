@@ -12,10 +12,8 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
-	"github.com/docker/go-connections/nat"
 
 	"github.com/borealis-dev/borealis/runner"
 )
@@ -28,6 +26,10 @@ type Docker struct {
 	log   *slog.Logger
 	ports *portAllocator
 
+	// worker is who this process runs as: it decides how sandboxes are
+	// owned (tests set it to act as a worker that is not root).
+	worker workerIdentity
+
 	mu         sync.Mutex
 	diskOK     bool   // whether StorageOpt size works
 	diskReason string // why not, when it does not
@@ -35,6 +37,10 @@ type Docker struct {
 	// testHookBeforeStart, when set, runs between creating a container and
 	// starting it (tests use it to take a port meanwhile).
 	testHookBeforeStart func(ports map[string]int)
+	// testSweepLabeledOnly makes SweepContainers leave alone the containers
+	// without a deployment label, which tests of other packages on the same
+	// engine make.
+	testSweepLabeledOnly bool
 }
 
 var _ Runtime = (*Docker)(nil)
@@ -69,14 +75,16 @@ func New(ctx context.Context, opts Options) (*Docker, error) {
 		return nil, wrap("connect", "", err, "docker info")
 	}
 	d := &Docker{
-		cli:   cli,
-		opts:  opts,
-		log:   opts.Logger.With("component", "dockerrun"),
-		ports: newPortAllocator(opts.Host, opts.PortRange),
+		cli:    cli,
+		opts:   opts,
+		log:    opts.Logger.With("component", "dockerrun"),
+		ports:  newPortAllocator(opts.Host, opts.PortRange),
+		worker: currentWorker(),
 	}
 	d.diskOK, d.diskReason = diskQuotaSupport(info)
 	d.log.Debug("connected to docker", "version", info.ServerVersion, "api", cli.ClientVersion(),
-		"storage_driver", info.Driver, "disk_quota", d.diskOK)
+		"storage_driver", info.Driver, "disk_quota", d.diskOK, "deployment", opts.Deployment,
+		"task_user", fmt.Sprintf("%d:%d", opts.TaskUID, opts.TaskGID), "worker_root", d.worker.root)
 	return d, nil
 }
 
@@ -214,6 +222,10 @@ func (d *Docker) start(ctx context.Context, spec TaskSpec) (*Task, error) {
 	if spec.Image == "" {
 		spec.Image = d.opts.DefaultImage
 	}
+	access, err := d.worker.access(spec, d.opts)
+	if err != nil {
+		return nil, &Error{Op: "start", TaskID: spec.TaskID, Err: err}
+	}
 	name := ContainerName(spec.TaskID)
 	var lastErr error
 	for attempt := 0; attempt < maxStartAttempts; attempt++ {
@@ -221,7 +233,7 @@ func (d *Docker) start(ctx context.Context, spec TaskSpec) (*Task, error) {
 		if err != nil || t != nil {
 			return t, err
 		}
-		t, err = d.create(ctx, spec, name)
+		t, err = d.create(ctx, spec, name, access)
 		switch {
 		case errors.Is(err, errNameTaken), errors.Is(err, errPortTaken):
 			d.log.Debug("start: retrying", "task", spec.TaskID, "reason", err)
@@ -290,7 +302,7 @@ func diskReason(bytes int64, enforced bool, reason string) string {
 }
 
 // create makes and starts a new container for the task.
-func (d *Docker) create(ctx context.Context, spec TaskSpec, name string) (*Task, error) {
+func (d *Docker) create(ctx context.Context, spec TaskSpec, name string, access taskAccess) (*Task, error) {
 	if _, err := d.cli.ImageInspect(ctx, spec.Image); err != nil {
 		if errors.Is(classify(err), ErrNotFound) {
 			return nil, &Error{Op: "start", TaskID: spec.TaskID, Kind: ErrInvalid,
@@ -308,11 +320,10 @@ func (d *Docker) create(ctx context.Context, spec TaskSpec, name string) (*Task,
 		return nil, &Error{Op: "start", TaskID: spec.TaskID, Kind: ErrUnavailable, Msg: "allocate ports", Err: err}
 	}
 	sandbox := d.Sandbox(spec.TaskID)
-	uid, gid, err := prepareSandbox(sandbox, spec.fillRunnerSpec(ports))
-	if err != nil {
+	if err := prepareSandbox(sandbox, spec.fillRunnerSpec(ports), access.sandbox); err != nil {
 		return nil, &Error{Op: "start", TaskID: spec.TaskID, Msg: "prepare sandbox", Err: err}
 	}
-	cfg, hostCfg := d.containerConfig(spec, ports, sandbox, fmt.Sprintf("%d:%d", uid, gid))
+	cfg, hostCfg := d.containerConfig(spec, ports, sandbox, access)
 	enforced, reason := d.disk()
 	if spec.DiskBytes > 0 && enforced {
 		hostCfg.StorageOpt = map[string]string{"size": fmt.Sprintf("%d", spec.DiskBytes)}
@@ -359,55 +370,6 @@ func (d *Docker) create(ctx context.Context, spec TaskSpec, name string) (*Task,
 	}, nil
 }
 
-// containerConfig builds the container's configuration (docs/semantics.md §2, §7).
-func (d *Docker) containerConfig(spec TaskSpec, ports map[string]int, sandbox, user string) (*container.Config, *container.HostConfig) {
-	exposed := nat.PortSet{}
-	bindings := nat.PortMap{}
-	for _, p := range ports {
-		port := nat.Port(fmt.Sprintf("%d/tcp", p))
-		exposed[port] = struct{}{}
-		bindings[port] = []nat.PortBinding{{HostIP: d.opts.Host, HostPort: fmt.Sprintf("%d", p)}}
-	}
-	cfg := &container.Config{
-		Image:        spec.Image,
-		Entrypoint:   []string{RunnerMountPath},
-		Cmd:          []string{},
-		Env:          spec.env(ports),
-		Labels:       spec.labels(ports),
-		WorkingDir:   SandboxMountPath,
-		User:         user,
-		ExposedPorts: exposed,
-		StopSignal:   "SIGTERM",
-	}
-	if fw := spec.Runner.FinalizationWait; fw > 0 {
-		cfg.StopTimeout = &fw
-	}
-	noInit := false
-	pids := d.opts.PidsLimit
-	hostCfg := &container.HostConfig{
-		Mounts: []mount.Mount{
-			{Type: mount.TypeBind, Source: sandbox, Target: SandboxMountPath},
-			{Type: mount.TypeBind, Source: d.opts.RunnerPath, Target: RunnerMountPath, ReadOnly: true},
-		},
-		PortBindings:  bindings,
-		RestartPolicy: container.RestartPolicy{Name: container.RestartPolicyDisabled},
-		CapDrop:       []string{"ALL"},
-		CapAdd:        append([]string(nil), spec.CapAdd...),
-		SecurityOpt:   []string{"no-new-privileges"},
-		Privileged:    false,
-		Init:          &noInit,
-		Resources: container.Resources{
-			NanoCPUs:  int64(spec.CPU * 1e9),
-			Memory:    spec.RAMBytes,
-			PidsLimit: &pids,
-		},
-	}
-	if spec.RAMBytes > 0 {
-		hostCfg.MemorySwap = spec.RAMBytes
-	}
-	return cfg, hostCfg
-}
-
 // removeForRetry removes a container of ours that could not bind its ports
 // and returns errPortTaken so Start tries again with other ports.
 func (d *Docker) removeForRetry(ctx context.Context, taskID, id string, cause error) error {
@@ -434,7 +396,8 @@ func isStorageOptRefused(err error) bool {
 
 // inspectOwned inspects the task's container and checks that it is the
 // task's: ErrNotFound when there is none, ErrConflict when a container of
-// that name lacks this task's labels (a foreign container).
+// that name lacks this task's labels (a foreign container) or belongs to
+// another deployment.
 func (d *Docker) inspectOwned(ctx context.Context, op, taskID string) (container.InspectResponse, error) {
 	name := ContainerName(taskID)
 	c, err := d.cli.ContainerInspect(ctx, name)
@@ -446,6 +409,11 @@ func (d *Docker) inspectOwned(ctx context.Context, op, taskID string) (container
 		return c, newError(op, taskID, ErrConflict,
 			"container %s (%.12s) exists but is not this task's (labels %s=%q, %s=%q): leaving it alone",
 			name, c.ID, LabelJob, c.Config.Labels[LabelJob], LabelTask, c.Config.Labels[LabelTask])
+	}
+	if !ofDeployment(c.Config.Labels, d.opts.Deployment) {
+		return c, newError(op, taskID, ErrConflict,
+			"container %s (%.12s) is not this task's: it belongs to deployment %q, not %q: leaving it alone",
+			name, c.ID, c.Config.Labels[LabelDeployment], d.opts.Deployment)
 	}
 	return c, nil
 }

@@ -13,31 +13,47 @@ import (
 
 // Fake is an in-memory [Runtime] for unit tests of the packages above
 // dockerrun. It keeps Docker's rules that callers rely on (idempotent Start,
-// adoption, conflicts with foreign containers, missing images, errors
-// classified as [Docker]'s are) but runs nothing: a started task runs until
-// [Fake.Exit], Stop or Remove ends it. It is safe for concurrent use.
+// adoption, conflicts with foreign containers and other deployments',
+// missing images, logs kept after Remove, errors classified as [Docker]'s
+// are) but runs nothing: a started task runs until [Fake.Exit], Stop or
+// Remove ends it. It is safe for concurrent use.
 type Fake struct {
 	// ExecFunc answers Exec for running tasks; nil answers exit code 0 with
 	// no output.
 	ExecFunc func(taskID string, cmd []string) (int, string, error)
 
+	*fakeEngine
+	// deployment and host are this runtime's Options.Deployment and
+	// HostName (see WithDeployment).
+	deployment, host string
+	// testSweepLabeledOnly is Docker.testSweepLabeledOnly.
+	testSweepLabeledOnly bool
+}
+
+// fakeEngine is the state of an in-memory engine, which several Fakes of
+// different deployments may share.
+type fakeEngine struct {
 	mu       sync.Mutex
 	ports    PortRange
 	images   map[string]bool
 	byName   map[string]*fakeContainer
 	nextID   int
 	used     map[int]bool
-	subs     map[chan ExitEvent]struct{}
+	subs     map[chan ExitEvent]string // subscriber -> its Fake's deployment
 	failNext map[string]error
 	stops    map[string][]time.Duration
 	now      func() time.Time
 	lastLog  time.Time // the timestamp of the latest log entry
+	// saved holds the logs of removed containers, by savedKey, as
+	// Docker's sandboxes hold them.
+	saved map[string][]logEntry
 }
 
 type fakeContainer struct {
 	id      string
 	name    string
 	foreign bool
+	labels  map[string]string
 	spec    TaskSpec
 	runner  runner.TaskSpec
 	task    Task
@@ -54,16 +70,17 @@ var _ Runtime = (*Fake)(nil)
 // NewFake returns a Fake that knows the images borealis/base:latest and
 // borealis/demo:latest and picks ports from the default range.
 func NewFake() *Fake {
-	return &Fake{
+	return &Fake{fakeEngine: &fakeEngine{
 		ports:    PortRange{DefaultPortMin, DefaultPortMax},
 		images:   map[string]bool{DefaultImage: true, "borealis/demo:latest": true},
 		byName:   map[string]*fakeContainer{},
 		used:     map[int]bool{},
-		subs:     map[chan ExitEvent]struct{}{},
+		subs:     map[chan ExitEvent]string{},
 		failNext: map[string]error{},
 		stops:    map[string][]time.Duration{},
 		now:      time.Now,
-	}
+		saved:    map[string][]logEntry{},
+	}}
 }
 
 // AddForeign adds a running container named name without Borealis labels,
@@ -86,7 +103,7 @@ func (f *Fake) HasContainer(name string) bool {
 }
 
 // FailNext makes the next call of op ("start", "stop", "remove", "inspect",
-// "list", "wait", "logs", "locate", "exec", "events") return err, for testing error
+// "list", "wait", "logs", "locate", "exec", "events", "sweep") return err, for testing error
 // handling; wrap a kind (ErrUnavailable, ...) into err to classify it.
 func (f *Fake) FailNext(op string, err error) {
 	f.mu.Lock()
@@ -162,6 +179,11 @@ func (f *Fake) owned(op, taskID string) (*fakeContainer, error) {
 		return nil, newError(op, taskID, ErrConflict,
 			"container %s exists but is not this task's: leaving it alone", name)
 	}
+	if !ofDeployment(c.labels, f.deployment) {
+		return nil, newError(op, taskID, ErrConflict,
+			"container %s is not this task's: it belongs to deployment %q, not %q: leaving it alone",
+			name, c.labels[LabelDeployment], f.deployment)
+	}
 	return c, nil
 }
 
@@ -215,7 +237,8 @@ func (f *Fake) Start(ctx context.Context, spec TaskSpec) (*Task, error) {
 		HostIP: DefaultHost, Sandbox: "/fake/sandboxes/" + sanitize(spec.TaskID),
 		DiskReason: diskReason(spec.DiskBytes, false, "the fake runtime enforces no disk limit"),
 	}
-	c.state = stateFromLabels(spec.labels(ports))
+	c.labels = spec.labels(ports, f.host, f.deployment)
+	c.state = stateFromLabels(c.labels)
 	c.state.ContainerID, c.state.Name, c.state.Image = id, name, spec.Image
 	c.state.State, c.state.Running, c.state.StartedAt = StateRunning, true, now
 	f.byName[name] = c
@@ -253,7 +276,10 @@ func (f *Fake) exitLocked(c *fakeContainer, code int, oom bool) {
 	close(c.done)
 	ev := ExitEvent{TaskID: c.state.TaskID, JobKey: c.state.JobKey, Instance: c.state.Instance,
 		ContainerID: c.id, ExitCode: code, OOMKilled: oom, Time: c.state.FinishedAt}
-	for ch := range f.subs {
+	for ch, dep := range f.subs {
+		if !ofDeployment(c.labels, dep) {
+			continue
+		}
 		select {
 		case ch <- ev:
 		default: // a subscriber that does not read loses events, as on a broken stream
@@ -283,7 +309,8 @@ func (f *Fake) Stop(ctx context.Context, taskID string, grace time.Duration) err
 	return nil
 }
 
-// Remove implements [Runtime.Remove].
+// Remove implements [Runtime.Remove]: without opts.Sandbox the task's log
+// stays readable through ReadLogs.
 func (f *Fake) Remove(ctx context.Context, taskID string, opts RemoveOptions) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -291,19 +318,16 @@ func (f *Fake) Remove(ctx context.Context, taskID string, opts RemoveOptions) er
 		return err
 	}
 	c, err := f.owned("remove", taskID)
-	if IsNotFound(err) {
-		return nil
-	}
-	if err != nil {
+	switch {
+	case IsNotFound(err):
+	case err != nil:
 		return err
+	default:
+		f.removeLocked(c, !opts.Sandbox)
 	}
-	if c.state.Running {
-		f.exitLocked(c, 137, false)
+	if opts.Sandbox {
+		delete(f.saved, f.savedKey(taskID))
 	}
-	for _, p := range c.task.Ports {
-		delete(f.used, p)
-	}
-	delete(f.byName, c.name)
 	return nil
 }
 
@@ -332,7 +356,7 @@ func (f *Fake) List(ctx context.Context, job jobkey.Key) ([]TaskState, error) {
 	}
 	var cs []*fakeContainer
 	for _, c := range f.byName {
-		if !c.foreign && (job == (jobkey.Key{}) || c.state.JobKey == job) {
+		if !c.foreign && ofDeployment(c.labels, f.deployment) && (job == (jobkey.Key{}) || c.state.JobKey == job) {
 			cs = append(cs, c)
 		}
 	}
@@ -425,7 +449,7 @@ func (f *Fake) Events(ctx context.Context) (<-chan ExitEvent, <-chan error) {
 		return out, errc
 	}
 	in := make(chan ExitEvent, 1024)
-	f.subs[in] = struct{}{}
+	f.subs[in] = f.deployment
 	f.mu.Unlock()
 	go func() {
 		defer close(out)

@@ -51,6 +51,22 @@ func (f *Fake) ReadLogs(ctx context.Context, taskID string, from LogCursor, limi
 		return LogPage{}, err
 	}
 	c, err := f.owned("logs", taskID)
+	if IsNotFound(err) {
+		saved, ok := f.saved[f.savedKey(taskID)]
+		f.mu.Unlock()
+		if !ok {
+			return LogPage{}, err
+		}
+		since := fakeSince(from.Since)
+		return endedPage(ctx, from, limit, func(emit func(logEntry) bool) error {
+			for _, e := range saved {
+				if e.ts >= since && !emit(e) {
+					return nil
+				}
+			}
+			return nil
+		})
+	}
 	if err != nil {
 		f.mu.Unlock()
 		return LogPage{}, err

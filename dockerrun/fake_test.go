@@ -28,6 +28,17 @@ func TestFakeContract(t *testing.T) {
 			require.NoError(t, f.WriteLogs(task.TaskID, text))
 		},
 		endpoint: FakeEndpoint,
+		withDeployment: func(t *testing.T, deployment, host string) sweeper {
+			other := f.WithDeployment(deployment, host)
+			// The other subtests' containers have no deployment label.
+			other.testSweepLabeledOnly = true
+			return other
+		},
+		labels: func(t *testing.T, taskID string) map[string]string {
+			labels, ok := f.ContainerLabels(taskID)
+			require.True(t, ok, "task %s has a container", taskID)
+			return labels
+		},
 	})
 }
 

@@ -38,12 +38,19 @@ type LogPage struct {
 	Ended bool
 }
 
-// logEntry is one entry of a log: its timestamp as the engine wrote it and
-// its text.
+// logEntry is one entry of a log: its timestamp as the engine wrote it,
+// its stream and its text.
 type logEntry struct {
-	ts   string
-	text []byte
+	ts     string
+	stream string // "stdout" or "stderr"; empty: stdout
+	text   []byte
 }
+
+// Log streams of a logEntry.
+const (
+	streamStdout = "stdout"
+	streamStderr = "stderr"
+)
 
 // parseEntry splits an entry "<RFC3339Nano> <text>" as Docker writes it
 // with timestamps on. The text is copied.

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -22,13 +24,28 @@ import (
 // once the container ends (Ended), or after wait with whatever it has
 // (possibly nothing). With wait == 0 it returns what the log holds now.
 //
-// limit must be 1 to [MaxLogPage]. A task without a container is
-// ErrNotFound; a foreign container of that name is ErrConflict.
+// Once the container is removed (Remove, SweepContainers), ReadLogs reads
+// the log they saved into the sandbox ([ContainerLogFile]) the same way,
+// with Ended set on its last page, and does not wait.
+//
+// limit must be 1 to [MaxLogPage]. A task with neither a container nor a
+// saved log is ErrNotFound; a foreign container of that name, or another
+// deployment's, is ErrConflict.
 func (d *Docker) ReadLogs(ctx context.Context, taskID string, from LogCursor, limit int, wait time.Duration) (LogPage, error) {
 	if err := checkLogArgs(taskID, from, limit, wait); err != nil {
 		return LogPage{}, err
 	}
 	c, err := d.inspectOwned(ctx, "logs", taskID)
+	if errors.Is(err, ErrNotFound) {
+		page, ferr := readSavedLog(ctx, filepath.Join(d.Sandbox(taskID), filepath.FromSlash(ContainerLogFile)), from, limit)
+		if errors.Is(ferr, fs.ErrNotExist) {
+			return LogPage{}, err
+		}
+		if ferr != nil {
+			return LogPage{}, &Error{Op: "logs", TaskID: taskID, Msg: "read saved container log", Err: ferr}
+		}
+		return page, nil
+	}
 	if err != nil {
 		return LogPage{}, err
 	}
@@ -53,6 +70,20 @@ func (d *Docker) ReadLogs(ctx context.Context, taskID string, from LogCursor, li
 		col.page.Ended = logEnded(true, followFor > 0, c.State.Running, running)
 	}
 	return col.page, nil
+}
+
+// eachLogEntry reads the container's whole log (not following it) and
+// passes every entry to fn until fn returns false.
+func (d *Docker) eachLogEntry(ctx context.Context, c container.InspectResponse, fn func(logEntry) bool) error {
+	rc, err := d.cli.ContainerLogs(ctx, c.ID, container.LogsOptions{ShowStdout: true, ShowStderr: true, Timestamps: true})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if c.Config.Tty {
+		return readRawEntries(rc, fn)
+	}
+	return readFramedEntries(rc, fn)
 }
 
 // logStream opens the container's log from since, with timestamps, and
@@ -113,8 +144,11 @@ func readFramedEntries(r io.Reader, emit func(logEntry) bool) error {
 		if _, err := io.ReadFull(br, buf); err != nil {
 			return err
 		}
+		stream := streamStdout
 		switch stdcopy.StdType(hdr[0]) {
-		case stdcopy.Stdin, stdcopy.Stdout, stdcopy.Stderr:
+		case stdcopy.Stdin, stdcopy.Stdout:
+		case stdcopy.Stderr:
+			stream = streamStderr
 		case stdcopy.Systemerr:
 			return fmt.Errorf("log stream: %s", buf)
 		default:
@@ -127,6 +161,7 @@ func readFramedEntries(r io.Reader, emit func(logEntry) bool) error {
 		if err != nil {
 			return err
 		}
+		e.stream = stream
 		if !emit(e) {
 			return nil
 		}

@@ -70,7 +70,7 @@ func TestDockerLogsTTY(t *testing.T) {
 	spec := taskSpec(newJob(t, h), 0, "")
 	cli := rawClient(t)
 	resp, err := cli.ContainerCreate(ctx, &container.Config{
-		Image: DefaultImage, Tty: true, Labels: spec.labels(nil),
+		Image: DefaultImage, Tty: true, Labels: spec.labels(nil, "", ""),
 		Cmd: []string{"sh", "-c", "for i in 1 2 3 4 5; do echo tty-$i; done"},
 	}, &container.HostConfig{}, nil, nil, ContainerName(spec.TaskID))
 	require.NoError(t, err)
@@ -87,6 +87,12 @@ func TestDockerLogsTTY(t *testing.T) {
 		got.Write(page.Data)
 	}
 	assert.Equal(t, "tty-1\r\ntty-2\r\ntty-3\r\ntty-4\r\ntty-5\r\n", got.String())
+
+	// Removed, the container's log is read from its sandbox alike.
+	require.NoError(t, os.MkdirAll(d.Sandbox(spec.TaskID), 0o750))
+	require.NoError(t, d.Remove(ctx, spec.TaskID, RemoveOptions{}))
+	saved, _ := readLogs(t, d, spec.TaskID, LogCursor{})
+	assert.Equal(t, got.String(), saved)
 }
 
 // TestDockerEndpoint: Options.Endpoint names the engine, over DOCKER_HOST,

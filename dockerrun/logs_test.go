@@ -99,7 +99,11 @@ func drain(r io.Reader, read func(io.Reader, func(logEntry) bool) error) ([]logE
 func TestReadFramedEntries(t *testing.T) {
 	got, err := drain(frames(t, ts1+" out\n", ts2+" err\n", ts3+" partial", ts3+" rest\n"), readFramedEntries)
 	require.NoError(t, err)
-	assert.Equal(t, entries(ts1, "out\n", ts2, "err\n", ts3, "partial", ts3, "rest\n"), got)
+	want := entries(ts1, "out\n", ts2, "err\n", ts3, "partial", ts3, "rest\n")
+	for i := range want {
+		want[i].stream = []string{streamStdout, streamStderr}[i%2]
+	}
+	assert.Equal(t, want, got)
 
 	var sysErr bytes.Buffer
 	_, _ = stdcopy.NewStdWriter(&sysErr, stdcopy.Systemerr).Write([]byte("daemon broke"))
@@ -150,7 +154,7 @@ func TestCollect(t *testing.T) {
 
 	t.Run("StreamEnd", func(t *testing.T) {
 		src, in, end := feed()
-		go func() { in <- logEntry{ts1, []byte("a\n")}; end <- nil }()
+		go func() { in <- logEntry{ts: ts1, text: []byte("a\n")}; end <- nil }()
 		c := newPageCollector(LogCursor{}, 100)
 		ended, err := collect(ctx, src, c, 0)
 		require.NoError(t, err)
@@ -167,7 +171,7 @@ func TestCollect(t *testing.T) {
 
 	t.Run("IdleAfterData", func(t *testing.T) {
 		src, in, _ := feed()
-		go func() { in <- logEntry{ts1, []byte("a\n")} }()
+		go func() { in <- logEntry{ts: ts1, text: []byte("a\n")} }()
 		began := time.Now()
 		c := newPageCollector(LogCursor{}, 100)
 		ended, err := collect(ctx, src, c, time.Minute)

@@ -45,8 +45,11 @@ func (d *Docker) Stop(ctx context.Context, taskID string, grace time.Duration) e
 
 // Remove deletes the task's container, killing it first if it still runs
 // (call Stop before for a graceful end), and with opts.Sandbox its sandbox
-// directory. A task without a container is not an error; a foreign
-// container of that name is ErrConflict and is not touched.
+// directory. Without opts.Sandbox it first saves the container's Docker log
+// into the sandbox ([ContainerLogFile]), where ReadLogs finds it once the
+// container is gone. A task without a container is not an error; a foreign
+// container of that name, or another deployment's, is ErrConflict and is
+// not touched.
 func (d *Docker) Remove(ctx context.Context, taskID string, opts RemoveOptions) error {
 	c, err := d.inspectOwned(ctx, "remove", taskID)
 	switch {
@@ -54,11 +57,9 @@ func (d *Docker) Remove(ctx context.Context, taskID string, opts RemoveOptions) 
 	case err != nil:
 		return err
 	default:
-		err = d.cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
-		if err != nil && !errors.Is(classify(err), ErrNotFound) {
-			return wrap("remove", taskID, err, "remove container %s", c.Name)
+		if err := d.removeContainer(ctx, "remove", taskID, c, !opts.Sandbox); err != nil {
+			return err
 		}
-		d.log.Info("removed task container", "task", taskID, "container", c.ID)
 	}
 	if opts.Sandbox {
 		if err := os.RemoveAll(d.Sandbox(taskID)); err != nil {
@@ -68,8 +69,49 @@ func (d *Docker) Remove(ctx context.Context, taskID string, opts RemoveOptions) 
 	return nil
 }
 
+// removeContainer removes the task's container c; with saveLog it kills c
+// if it runs and saves its log into the sandbox first.
+func (d *Docker) removeContainer(ctx context.Context, op, taskID string, c container.InspectResponse, saveLog bool) error {
+	if saveLog {
+		if c.State != nil && c.State.Running {
+			if err := d.kill(ctx, c.ID); err != nil {
+				return wrap(op, taskID, err, "kill container %s before saving its log", c.Name)
+			}
+		}
+		if err := d.saveLog(ctx, taskID, c); err != nil {
+			return wrap(op, taskID, err, "save the log of container %s", c.Name)
+		}
+	}
+	err := d.cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	if err != nil && !errors.Is(classify(err), ErrNotFound) {
+		return wrap(op, taskID, err, "remove container %s", c.Name)
+	}
+	d.log.Info("removed task container", "task", taskID, "container", c.ID, "log_saved", saveLog)
+	return nil
+}
+
+// kill sends SIGKILL to a running container and waits until it is not
+// running; a container that stopped meanwhile is not an error.
+func (d *Docker) kill(ctx context.Context, id string) error {
+	err := d.cli.ContainerKill(ctx, id, "SIGKILL")
+	if err != nil && !errors.Is(classify(err), ErrConflict) && !errors.Is(classify(err), ErrNotFound) {
+		return err
+	}
+	respCh, errCh := d.cli.ContainerWait(ctx, id, container.WaitConditionNotRunning)
+	select {
+	case <-respCh:
+		return nil
+	case err := <-errCh:
+		if errors.Is(classify(err), ErrNotFound) {
+			return nil
+		}
+		return err
+	}
+}
+
 // Inspect reports the task's container: ErrNotFound when there is none,
-// ErrConflict when the name belongs to a foreign container.
+// ErrConflict when the name belongs to a foreign container or to another
+// deployment's.
 func (d *Docker) Inspect(ctx context.Context, taskID string) (*TaskState, error) {
 	c, err := d.inspectOwned(ctx, "inspect", taskID)
 	if err != nil {
@@ -81,7 +123,8 @@ func (d *Docker) Inspect(ctx context.Context, taskID string) (*TaskState, error)
 
 // List reports the containers that carry Borealis labels, all of them or
 // only job's when job is not zero, ordered as Docker lists them (newest
-// first).
+// first). With Options.Deployment set, another deployment's containers are
+// left out.
 func (d *Docker) List(ctx context.Context, job jobkey.Key) ([]TaskState, error) {
 	args := filters.NewArgs(filters.Arg("label", LabelJob), filters.Arg("label", LabelTask))
 	if job != (jobkey.Key{}) {
@@ -100,7 +143,7 @@ func (d *Docker) List(ctx context.Context, job jobkey.Key) ([]TaskState, error) 
 		if err != nil {
 			return nil, wrap("list", s.Labels[LabelTask], err, "inspect container %.12s", s.ID)
 		}
-		if c.Config.Labels[LabelTask] == "" {
+		if c.Config.Labels[LabelTask] == "" || !ofDeployment(c.Config.Labels, d.opts.Deployment) {
 			continue
 		}
 		out = append(out, toState(c))
@@ -160,9 +203,10 @@ func (d *Docker) Locate(ctx context.Context, taskID string) (Location, error) {
 	}, nil
 }
 
-// Exec runs cmd in the task's running container, as the task's user and in
-// the sandbox, and returns its exit code and its stdout and stderr combined
-// (at most [MaxExecOutput] bytes). A container that is not running is
+// Exec runs cmd in the task's running container, as the task's user (the
+// container's, with its supplementary groups) and in the sandbox, and
+// returns its exit code and its stdout and stderr combined (at most
+// [MaxExecOutput] bytes). A container that is not running is
 // ErrConflict. When ctx ends first Exec returns ctx's error; Docker cannot
 // kill an exec'd process, so it may go on running in the container.
 func (d *Docker) Exec(ctx context.Context, taskID string, cmd []string) (int, string, error) {
@@ -242,9 +286,9 @@ func (b *boundedBuffer) String() string {
 	return fmt.Sprintf("%s\n[output truncated: %d bytes dropped]", b.buf.String(), b.dropped)
 }
 
-// Events streams the exits ("die" events) of Borealis task containers from
-// the engine's event stream, from now on. OOMKilled is filled from an
-// inspect of the container when it still exists. The event channel closes
+// Events streams the exits ("die" events) of Borealis task containers (not
+// another deployment's) from the engine's event stream, from now on.
+// OOMKilled is filled from an inspect of the container when it still exists. The event channel closes
 // after an error is sent (ErrUnavailable when the stream broke; ctx's error
 // when ctx ended); subscribe again and reconcile with List to catch exits
 // missed in between.
@@ -263,6 +307,9 @@ func (d *Docker) Events(ctx context.Context) (<-chan ExitEvent, <-chan error) {
 		for {
 			select {
 			case m := <-msgs:
+				if !ofDeployment(m.Actor.Attributes, d.opts.Deployment) {
+					continue
+				}
 				ev := d.exitEvent(ctx, m)
 				if ev.TaskID == "" {
 					continue

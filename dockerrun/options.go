@@ -46,7 +46,36 @@ type Options struct {
 	// The TLS settings come from the environment either way
 	// (DOCKER_TLS_VERIFY, DOCKER_CERT_PATH).
 	Endpoint string
+	// TaskUID and TaskGID are the user and group task processes run as
+	// (default [DefaultTaskID], 65534). Zero means the default; root
+	// needs RootTasks.
+	TaskUID, TaskGID int
+	// RootTasks lets TaskUID/TaskGID 0 mean root rather than the default,
+	// and a TaskSpec.User of uid or gid 0 through.
+	RootTasks bool
+	// Deployment is the value of the borealis.deployment label: the
+	// runtime lists, adopts, watches and removes only containers carrying
+	// it (docs/semantics.md §7.3). Empty: no label, and every Borealis
+	// container is this deployment's.
+	Deployment string
+	// HostName is the value of the borealis.host label; empty: no label.
+	HostName string
+	// LogMaxBytes and LogMaxFiles cap the container's Docker log
+	// (json-file max-size and max-file); zero: the defaults, 10 MiB and 3.
+	LogMaxBytes int64
+	LogMaxFiles int
 }
+
+// DefaultTaskID is the default uid and gid of task processes: nobody and
+// nogroup.
+const DefaultTaskID = 65534
+
+// Defaults of the cap on a container's Docker log ([Options.LogMaxBytes],
+// [Options.LogMaxFiles]): at most 3 files of 10 MiB.
+const (
+	DefaultLogMaxBytes = 10 << 20
+	DefaultLogMaxFiles = 3
+)
 
 // DefaultLaunchWait is how long Start waits at most for a started
 // container's runner to launch the task's first process.
@@ -73,7 +102,25 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.TaskUID == 0 && !o.RootTasks {
+		o.TaskUID = DefaultTaskID
+	}
+	if o.TaskGID == 0 && !o.RootTasks {
+		o.TaskGID = DefaultTaskID
+	}
+	if o.LogMaxBytes == 0 {
+		o.LogMaxBytes = DefaultLogMaxBytes
+	}
+	if o.LogMaxFiles == 0 {
+		o.LogMaxFiles = DefaultLogMaxFiles
+	}
 	var problems []string
+	if o.TaskUID < 0 || o.TaskGID < 0 {
+		problems = append(problems, fmt.Sprintf("task uid:gid %d:%d: want ids >= 0", o.TaskUID, o.TaskGID))
+	}
+	if o.LogMaxBytes < 0 || o.LogMaxFiles < 0 {
+		problems = append(problems, fmt.Sprintf("log cap %d bytes x %d files: want sizes >= 0", o.LogMaxBytes, o.LogMaxFiles))
+	}
 	if o.PortRange.Min < 1 || o.PortRange.Max > 65535 || o.PortRange.Min > o.PortRange.Max {
 		problems = append(problems, fmt.Sprintf("port range %d-%d: want 1 <= min <= max <= 65535", o.PortRange.Min, o.PortRange.Max))
 	}

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -17,44 +16,44 @@ import (
 	"github.com/borealis-dev/borealis/runner"
 )
 
-// prepareSandbox makes the sandbox directory and writes the runner's spec
-// into it (atomically, so a crash never leaves half a spec). It returns the
-// uid and gid owning the sandbox: the task's processes run as them.
-func prepareSandbox(dir string, spec runner.TaskSpec) (uid, gid int, err error) {
+// prepareSandbox makes the sandbox directory and its runner directory,
+// writes the runner's spec into it (atomically, so a crash never leaves half
+// a spec) and gives all three the owner, group and modes of own (see
+// [sandboxOwner]), the spec file before it takes its name.
+func prepareSandbox(dir string, spec runner.TaskSpec, own sandboxOwner) error {
 	specPath := filepath.Join(dir, filepath.FromSlash(runner.SpecFile))
-	if err := os.MkdirAll(filepath.Dir(specPath), 0o755); err != nil {
-		return 0, 0, fmt.Errorf("make sandbox: %w", err)
+	runnerDir := filepath.Dir(specPath)
+	if err := os.MkdirAll(runnerDir, 0o700); err != nil {
+		return fmt.Errorf("make sandbox: %w", err)
+	}
+	for _, d := range []string{dir, runnerDir} {
+		if err := own.apply(d, own.dirMode); err != nil {
+			return fmt.Errorf("make sandbox: %w", err)
+		}
 	}
 	data, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
-		return 0, 0, fmt.Errorf("encode runner spec: %w", err)
+		return fmt.Errorf("encode runner spec: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(specPath), ".task-*.json")
+	tmp, err := os.CreateTemp(runnerDir, ".task-*.json")
 	if err != nil {
-		return 0, 0, fmt.Errorf("write runner spec: %w", err)
+		return fmt.Errorf("write runner spec: %w", err)
 	}
 	_, werr := tmp.Write(append(data, '\n'))
 	cerr := tmp.Close()
-	if werr != nil || cerr != nil {
+	if err := firstErr(werr, cerr); err != nil {
 		_ = os.Remove(tmp.Name())
-		return 0, 0, fmt.Errorf("write runner spec: %w", firstErr(werr, cerr))
+		return fmt.Errorf("write runner spec: %w", err)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+	if err := own.apply(tmp.Name(), specFileMode); err != nil {
 		_ = os.Remove(tmp.Name())
-		return 0, 0, fmt.Errorf("write runner spec: %w", err)
+		return fmt.Errorf("write runner spec: %w", err)
 	}
 	if err := os.Rename(tmp.Name(), specPath); err != nil {
 		_ = os.Remove(tmp.Name())
-		return 0, 0, fmt.Errorf("write runner spec: %w", err)
+		return fmt.Errorf("write runner spec: %w", err)
 	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return 0, 0, fmt.Errorf("stat sandbox: %w", err)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return int(st.Uid), int(st.Gid), nil
-	}
-	return os.Getuid(), os.Getgid(), nil
+	return nil
 }
 
 func firstErr(errs ...error) error {
@@ -71,10 +70,11 @@ func firstErr(errs ...error) error {
 // names. A task's sandbox outlives its container on purpose (its process
 // logs stay readable, as Thermos keeps a finished task's sandbox until its
 // garbage collector reclaims it); this is that collector. A sandbox whose
-// task still has a container, running or stopped, is never touched, and
-// neither is one written to after cutoff: a task being started writes its
-// spec into its sandbox before its container exists. A failure to remove
-// one sandbox does not stop the others; every failure is returned.
+// task still has a container of this deployment, running or stopped, is
+// never touched, and neither is one written to after cutoff: a task being
+// started writes its spec into its sandbox before its container exists,
+// and removing a container saves its log into the sandbox. A failure to
+// remove one sandbox does not stop the others; every failure is returned.
 func (d *Docker) SweepSandboxes(ctx context.Context, cutoff time.Time) ([]string, error) {
 	root := filepath.Join(d.opts.DataDir, "sandboxes")
 	// Containers first: a sandbox made after this list is newer than cutoff.
@@ -84,7 +84,9 @@ func (d *Docker) SweepSandboxes(ctx context.Context, cutoff time.Time) ([]string
 	}
 	owned := map[string]bool{}
 	for _, c := range list {
-		owned[sanitize(c.Labels[LabelTask])] = true
+		if ofDeployment(c.Labels, d.opts.Deployment) {
+			owned[sanitize(c.Labels[LabelTask])] = true
+		}
 	}
 	entries, err := os.ReadDir(root)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -132,26 +134,4 @@ func lastWrite(dir string) time.Time {
 		}
 	}
 	return latest
-}
-
-// SweepSandboxesEvery runs [Docker.SweepSandboxes] now and then every
-// interval until ctx ends, removing the sandboxes idle for longer than
-// retention, and logs what it removed and what failed.
-func (d *Docker) SweepSandboxesEvery(ctx context.Context, retention, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		removed, err := d.SweepSandboxes(ctx, time.Now().Add(-retention))
-		if len(removed) > 0 {
-			d.log.Info("removed idle sandboxes of tasks without a container", "count", len(removed), "retention", retention)
-		}
-		if err != nil && ctx.Err() == nil {
-			d.log.Warn("sweep sandboxes", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -24,6 +24,15 @@ const (
 	// LabelPorts holds the task's ports as name=port pairs joined by commas,
 	// so that an adopted or inspected container reports them by name.
 	LabelPorts = "borealis.ports"
+	// LabelHost holds the name of the host whose worker made the container
+	// ([Options.HostName]); absent when that is not set.
+	LabelHost = "borealis.host"
+	// LabelDeployment holds the deployment whose worker made the container
+	// ([Options.Deployment]); absent when that is not set. A runtime acts
+	// only on its deployment's containers and those without the label.
+	LabelDeployment = "borealis.deployment"
+	// labelPrefix starts every Borealis label; a TaskSpec cannot set one.
+	labelPrefix = "borealis."
 )
 
 // Fixed paths inside a task's container (docs/semantics.md §7).
@@ -76,6 +85,32 @@ type TaskSpec struct {
 	CapAdd []string
 	// Env adds environment variables for the runner and its processes.
 	Env map[string]string
+	// Labels adds container labels; a key starting with "borealis." is
+	// ErrInvalid.
+	Labels map[string]string
+	// Mounts adds bind mounts of host paths (the caller checks them
+	// against the operator's allowed host paths). Both paths must be
+	// absolute; the container path cannot be /sandbox, / or under
+	// /.borealis (ErrInvalid).
+	Mounts []Mount
+	// WorkDir is the container's working directory, an absolute path;
+	// empty: the sandbox. The runner itself and Exec run in the sandbox;
+	// processes run where the runner spec's WorkDir says.
+	WorkDir string
+	// User overrides the task user (Options.TaskUID/TaskGID) as numeric
+	// "uid[:gid]" (no gid: Options.TaskGID); the caller has checked it is
+	// not root (a uid or gid 0 is ErrInvalid unless Options.RootTasks).
+	User string
+}
+
+// Mount is a bind mount of a host path into a task's container.
+type Mount struct {
+	// HostPath is the absolute path on the Docker host; it must exist.
+	HostPath string
+	// ContainerPath is the absolute path in the container.
+	ContainerPath string
+	// ReadOnly mounts it read-only.
+	ReadOnly bool
 }
 
 // Task is the result of a successful Start.
@@ -176,7 +211,8 @@ type RemoveOptions struct {
 
 // Runtime is what Borealis needs from a container engine. Every method takes
 // a task id made by the caller and is idempotent where the doc says so.
-// Containers without Borealis labels are never touched.
+// Containers without Borealis labels, or of another deployment, are never
+// touched.
 type Runtime interface {
 	// Start creates and starts the task's container, or adopts the one a
 	// previous attempt made.
@@ -185,12 +221,14 @@ type Runtime interface {
 	// task is not an error.
 	Stop(ctx context.Context, taskID string, grace time.Duration) error
 	// Remove deletes the task's container (killing it if it runs) and,
-	// when asked, its sandbox. A missing task is not an error.
+	// when asked, its sandbox; when not, it first saves the container's
+	// log into the sandbox, where ReadLogs finds it afterwards. A missing
+	// task is not an error.
 	Remove(ctx context.Context, taskID string, opts RemoveOptions) error
 	// Inspect reports the task's container; ErrNotFound when there is none.
 	Inspect(ctx context.Context, taskID string) (*TaskState, error)
-	// List reports every Borealis task container, or only the job's when
-	// job is not zero.
+	// List reports every Borealis task container of this deployment, or
+	// only the job's when job is not zero.
 	List(ctx context.Context, job jobkey.Key) ([]TaskState, error)
 	// Wait blocks until the task's container is not running and reports
 	// how it ended.
@@ -202,8 +240,9 @@ type Runtime interface {
 	// once the page is full, once some data came and no more arrived for a
 	// short idle time (~250ms), once the container ends (Ended), or after
 	// wait with whatever it has (possibly nothing). With wait == 0 it
-	// returns what the log holds now. ErrNotFound when the task has no
-	// container.
+	// returns what the log holds now. Once the container is removed it
+	// reads the log Remove saved, likewise, ended. ErrNotFound when the
+	// task has neither a container nor a saved log.
 	ReadLogs(ctx context.Context, taskID string, from LogCursor, max int, wait time.Duration) (LogPage, error)
 	// Locate reports where the task's container runs, after checking it is
 	// Borealis's container of that task (its labels): ErrNotFound when
@@ -306,6 +345,7 @@ func (s TaskSpec) validate() error {
 	if s.DiskBytes < 0 {
 		problems = append(problems, fmt.Sprintf("disk %d is negative", s.DiskBytes))
 	}
+	problems = append(problems, s.dockerProblems()...)
 	if len(problems) == 0 {
 		return nil
 	}
@@ -344,14 +384,24 @@ func (s TaskSpec) env(ports map[string]int) []string {
 	return out
 }
 
-// labels returns the labels of the task's container.
-func (s TaskSpec) labels(ports map[string]int) map[string]string {
-	return map[string]string{
-		LabelJob:      s.JobKey.String(),
-		LabelInstance: strconv.Itoa(s.Instance),
-		LabelTask:     s.TaskID,
-		LabelPorts:    formatPorts(ports),
+// labels returns the labels of the task's container: the spec's own, then
+// Borealis's; host and deployment are left out when empty.
+func (s TaskSpec) labels(ports map[string]int, host, deployment string) map[string]string {
+	labels := make(map[string]string, len(s.Labels)+6)
+	for k, v := range s.Labels {
+		labels[k] = v
 	}
+	labels[LabelJob] = s.JobKey.String()
+	labels[LabelInstance] = strconv.Itoa(s.Instance)
+	labels[LabelTask] = s.TaskID
+	labels[LabelPorts] = formatPorts(ports)
+	if host != "" {
+		labels[LabelHost] = host
+	}
+	if deployment != "" {
+		labels[LabelDeployment] = deployment
+	}
+	return labels
 }
 
 // formatPorts renders ports as "a=1,b=2", sorted by name.
@@ -391,4 +441,13 @@ func stateFromLabels(labels map[string]string) TaskState {
 func isOurs(labels map[string]string, taskID string) bool {
 	_, hasJob := labels[LabelJob]
 	return hasJob && labels[LabelTask] == taskID
+}
+
+// ofDeployment reports whether a Borealis container's labels make it
+// deployment's: always when deployment is empty, else when its
+// [LabelDeployment] is deployment or is missing (a container made before
+// the label existed counts as every deployment's).
+func ofDeployment(labels map[string]string, deployment string) bool {
+	dep := labels[LabelDeployment]
+	return deployment == "" || dep == "" || dep == deployment
 }

@@ -22,6 +22,7 @@ type inspection struct {
 	Name   string `json:"Name"`
 	Config struct {
 		Labels map[string]string `json:"Labels"`
+		User   string            `json:"User"`
 	} `json:"Config"`
 	State struct {
 		Running   bool   `json:"Running"`
@@ -44,6 +45,10 @@ type inspection struct {
 		RestartPolicy struct {
 			Name string `json:"Name"`
 		} `json:"RestartPolicy"`
+		LogConfig struct {
+			Type   string            `json:"Type"`
+			Config map[string]string `json:"Config"`
+		} `json:"LogConfig"`
 	} `json:"HostConfig"`
 }
 
@@ -161,6 +166,11 @@ func checkSecurity(cl *harness.Cluster) {
 		if !slices.Contains(cl.Keys, key) || i.Config.Labels["borealis.task"] == "" || checked[id] {
 			continue
 		}
+		// Another deployment's container of the same job key
+		// (TestTwoDeployments) is its own cluster's to check.
+		if d := i.Config.Labels["borealis.deployment"]; d != "" && d != "default/"+cl.Queue {
+			continue
+		}
 		checked[id] = true
 		n++
 		if problems := insecure(i, wantCaps[key], lo, hi); len(problems) > 0 {
@@ -214,6 +224,15 @@ func insecure(i inspection, caps []string, lo, hi int) []string {
 	if h.PidsLimit == nil || *h.PidsLimit <= 0 {
 		p = append(p, "no pids limit")
 	}
+	if u, _, _ := strings.Cut(i.Config.User, ":"); u == "" || u == "0" || u == "root" {
+		p = append(p, fmt.Sprintf("user %q, want an unprivileged uid (tasks.uid)", i.Config.User))
+	}
+	if h.LogConfig.Type != "json-file" || h.LogConfig.Config["max-size"] == "" || h.LogConfig.Config["max-file"] == "" {
+		p = append(p, fmt.Sprintf("log config %s %v, want json-file with max-size and max-file", h.LogConfig.Type, h.LogConfig.Config))
+	}
+	if i.Config.Labels["borealis.deployment"] == "" || i.Config.Labels["borealis.host"] == "" {
+		p = append(p, fmt.Sprintf("labels %v without borealis.deployment and borealis.host", i.Config.Labels))
+	}
 	if h.RestartPolicy.Name != "" && h.RestartPolicy.Name != "no" {
 		p = append(p, "restart policy "+h.RestartPolicy.Name)
 	}
@@ -248,6 +267,9 @@ func TestForeignContainers(t *testing.T) {
 	t.Parallel()
 	r := scenario(t, "foreign containers untouched")
 	cl := env.NewCluster(t, harness.Flapping{})
+	cl.StopWorker()
+	cl.WorkerArgs = append(cl.WorkerArgs, "--docker-allowed-parameters", "env,label,workdir,volume,user,cap-add")
+	cl.StartWorker()
 	key := cl.Job("sec")
 	inspectedMu.Lock()
 	wantCaps[key] = []string{"NET_BIND_SERVICE"}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -28,6 +29,17 @@ func (f ExecFunc) Exec(ctx context.Context, cmd []string) (int, string, error) {
 // ReasonTimedOut is the reason of a shell check that ran out of time.
 const ReasonTimedOut = "Health check timed out."
 
+// RunnerCheckTimedOut is the exit code of `borealis-runner check` when the
+// command ran out of time and its process group was killed
+// (runner.ExitCheckTimedOut, timeout(1)'s; health imports no Borealis
+// package).
+const RunnerCheckTimedOut = 124
+
+// RunnerCheckSlack is how much longer than its Timeout a [ShellChecker] with
+// a Runner waits for the Execer: the runner enforces Timeout inside the
+// container, and docker exec needs a moment to start it and to report.
+const RunnerCheckSlack = 2 * time.Second
+
 // ShellCommand returns the argument vector that runs command through the
 // shell: /bin/sh -c command.
 func ShellCommand(command string) []string {
@@ -36,6 +48,12 @@ func ShellCommand(command string) []string {
 
 // ShellChecker is Aurora's ShellHealthChecker: it runs Command with
 // /bin/sh -c through Execer; exit status 0 is healthy.
+//
+// With Runner set, the command runs under `<Runner> check --timeout <secs>
+// -- /bin/sh -c <Command>`: borealis-runner, inside the container, runs it in
+// its own process group and SIGKILLs the whole group when Timeout passes,
+// exiting [RunnerCheckTimedOut], so that a check that times out leaves no
+// process behind (cancelling a docker exec does not stop its process).
 type ShellChecker struct {
 	// Execer runs the command, normally inside the task's container. It
 	// must not be nil.
@@ -44,22 +62,45 @@ type ShellChecker struct {
 	Command string
 	// Timeout bounds the command; 0 means only ctx does.
 	Timeout time.Duration
+	// Runner is the path of borealis-runner where Execer runs commands (in
+	// a task container, /.borealis/runner); empty runs /bin/sh directly.
+	Runner string
+}
+
+// Argv returns the command the checker runs: [ShellCommand] of Command,
+// under `Runner check` when Runner is set.
+func (s *ShellChecker) Argv() []string {
+	sh := ShellCommand(s.Command)
+	if s.Runner == "" {
+		return sh
+	}
+	secs := strconv.FormatFloat(max(s.Timeout, 0).Seconds(), 'f', -1, 64)
+	return append([]string{s.Runner, "check", "--timeout", secs, "--"}, sh...)
 }
 
 // Check runs the command once. A non-zero exit is unhealthy with the exit
 // status and the end of the output in the reason; running out of Timeout is
-// unhealthy with [ReasonTimedOut]; a failure to run the command is
-// unhealthy with that error.
+// unhealthy with [ReasonTimedOut] (with a Runner: the runner's
+// [RunnerCheckTimedOut], or no answer within Timeout plus
+// [RunnerCheckSlack]); a failure to run the command is unhealthy with that
+// error.
 func (s *ShellChecker) Check(ctx context.Context) Outcome {
 	cctx := ctx
 	if s.Timeout > 0 {
+		wait := s.Timeout
+		if s.Runner != "" {
+			wait += RunnerCheckSlack
+		}
 		var cancel context.CancelFunc
-		cctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		cctx, cancel = context.WithTimeout(ctx, wait)
 		defer cancel()
 	}
-	code, output, err := s.Execer.Exec(cctx, ShellCommand(s.Command))
+	code, output, err := s.Execer.Exec(cctx, s.Argv())
 	if err == nil && code == 0 {
 		return Outcome{Healthy: true}
+	}
+	if err == nil && s.Runner != "" && code == RunnerCheckTimedOut {
+		return Outcome{Reason: ReasonTimedOut}
 	}
 	// Our own deadline expired while the caller's context is still live.
 	if ctx.Err() == nil && errors.Is(cctx.Err(), context.DeadlineExceeded) {

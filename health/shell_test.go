@@ -143,3 +143,52 @@ func TestExecFunc(t *testing.T) {
 	assert.Equal(t, Outcome{Healthy: true}, s.Check(context.Background()))
 	assert.Equal(t, ShellCommand("true"), got)
 }
+
+func TestShellCheckerThroughTheRunner(t *testing.T) {
+	fake := &fakeExecer{code: 0}
+	s := &ShellChecker{Execer: fake, Command: "check-it", Timeout: 1500 * time.Millisecond, Runner: "/.borealis/runner"}
+	assert.Equal(t, Outcome{Healthy: true}, s.Check(context.Background()))
+	assert.Equal(t, [][]string{{"/.borealis/runner", "check", "--timeout", "1.5", "--", "/bin/sh", "-c", "check-it"}}, fake.cmds)
+
+	noTimeout := &ShellChecker{Command: "x", Runner: "/r"}
+	assert.Equal(t, []string{"/r", "check", "--timeout", "0", "--", "/bin/sh", "-c", "x"}, noTimeout.Argv())
+}
+
+func TestShellCheckerRunnerVerdicts(t *testing.T) {
+	tests := []struct {
+		name       string
+		runner     string
+		code       int
+		wantReason string
+	}{
+		{"the runner timed the command out", "/r", RunnerCheckTimedOut, ReasonTimedOut},
+		{"other exits are the command's", "/r", 3, "Command 'check-it' returned non-zero exit status 3. Output: out"},
+		{"124 without a runner is the command's", "", RunnerCheckTimedOut, "Command 'check-it' returned non-zero exit status 124. Output: out"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &ShellChecker{Execer: &fakeExecer{code: tt.code, output: "out\n"}, Command: "check-it", Timeout: time.Second, Runner: tt.runner}
+			assert.Equal(t, Outcome{Reason: tt.wantReason}, s.Check(context.Background()))
+		})
+	}
+}
+
+func TestShellCheckerWaitsForTheRunner(t *testing.T) {
+	// The runner enforces the timeout inside the container, so the checker
+	// gives the exec a slack beyond it to report.
+	var left time.Duration
+	fake := &fakeExecer{block: func(ctx context.Context) (int, string, error) {
+		deadline, _ := ctx.Deadline()
+		left = time.Until(deadline)
+		return RunnerCheckTimedOut, "", nil
+	}}
+	s := &ShellChecker{Execer: fake, Command: "sleep 100", Timeout: time.Second, Runner: "/r"}
+	assert.Equal(t, Outcome{Reason: ReasonTimedOut}, s.Check(context.Background()))
+	assert.Greater(t, left, time.Second+RunnerCheckSlack/2)
+	assert.LessOrEqual(t, left, time.Second+RunnerCheckSlack)
+
+	// An exec that does not answer in time is still a timeout.
+	s.Execer = &fakeExecer{block: waitForCancel(0, true)}
+	s.Timeout = 10 * time.Millisecond
+	assert.Equal(t, Outcome{Reason: ReasonTimedOut}, s.Check(context.Background()))
+}

@@ -9,9 +9,16 @@
 //
 // Each run of a process is `/bin/sh -c <cmdline>` in its own process group,
 // in the sandbox, with the runner's environment and stdin from /dev/null. Its
-// stdout and stderr are appended to <sandbox>/.logs/<name>.stdout and
-// .stderr and copied, whole lines and unprefixed, to the runner's own stdout
-// and stderr, so `docker logs` shows them.
+// stdout and stderr are appended, by the runner, to
+// <sandbox>/.logs/<name>.stdout and .stderr and copied, whole lines and
+// unprefixed, to the runner's own stdout and stderr, so `docker logs` shows
+// them.
+//
+// With a log_rotate ([LogRotation], Aurora's RotatePolicy) a log file never
+// grows past max_bytes: the write that would take it past is cut there, the
+// file becomes <name>.stdout.1, the older backups shift to .2, .3, ... up to
+// .<backups> (the oldest is dropped), and a new file takes the rest. Without
+// one the files grow for the task's life.
 //
 // Processes without order constraints run in parallel, at most
 // max_concurrency at a time (0 = unlimited). In an order [a, b], b starts
@@ -34,6 +41,8 @@
 // process group, then SIGKILL after the grace ([Runner.KillGrace], 5 s,
 // bounded by finalization_wait).
 //
+// A sandbox that outgrows the disk limit (below) also makes the task FAILED.
+//
 // SIGTERM or SIGINT (cancelling the context given to [Runner.Run]) before the
 // outcome is known makes the task KILLED: regular processes are stopped,
 // final processes run, and finalization_wait seconds after the signal
@@ -49,6 +58,10 @@
 //   - 143 ([ExitTerminated]): SIGTERM or SIGINT arrived before the task
 //     succeeded.
 //
+// `borealis-runner check` exits with the command's code, or 124 (timed
+// out), 125 (called wrongly), 126 (could not start), 127 (no such
+// command), 143 (SIGTERM or SIGINT): see [Check].
+//
 // # State file
 //
 // [StateFile] holds a JSON [State], rewritten atomically (temporary file and
@@ -56,6 +69,7 @@
 //
 //	{
 //	  "task_id": "...", "state": "ACTIVE|SUCCESS|FAILED|KILLED",
+//	  "reason": "Disk limit exceeded.  Reserved 1024 bytes vs used 2048 bytes.",
 //	  "finalizing": true, "failed_processes": 0, "runner_pid": 1,
 //	  "start_time_ms": 0, "terminate_time_ms": 0, "finish_time_ms": 0,
 //	  "exit_code": 0,
@@ -70,11 +84,40 @@
 //
 // Times are Unix milliseconds; empty fields are omitted. The task state is
 // written as soon as it is known, before final processes run; finish_time_ms
-// and exit_code appear when the runner is done.
+// and exit_code appear when the runner is done. reason is set when the runner
+// failed the task itself (the disk limit), not when its processes did.
 //
 // # Zombies
 //
 // The runner is often PID 1 in its container. [Runner.ReapOrphans] (set by
 // borealis-runner, which also makes itself a child subreaper when it is not
 // PID 1) reaps every child, orphans included.
+//
+// # Files and modes
+//
+// borealis-runner sets its umask to 007 ([Umask]) before anything else, so
+// the task's processes make group-writable files that "other" cannot read.
+// The runner makes its directories (.logs, .borealis when missing) 0770
+// ([DirMode], keeping a setgid bit they inherit) and its state and log files
+// 0640 ([FileMode]). It never changes what exists already: it works in a
+// sandbox it can write to only through its group (a non-root worker owns the
+// sandbox and shares it with the task's user through the worker's group).
+//
+// # Disk limit
+//
+// With disk_bytes > 0 the runner measures the sandbox (the sum of the sizes
+// of its regular files, symbolic links not followed) every second
+// ([Runner.DiskCheckInterval]) while the regular processes run. Once it holds
+// more than disk_bytes the task is FAILED with the reason "Disk limit
+// exceeded.  Reserved N bytes vs used M bytes." (Aurora's ResourceManager;
+// [ReasonDiskLimit] begins it) in the state file: regular processes are
+// stopped as for any failure, final processes run, and the exit code is 1.
+//
+// # Health checks
+//
+// `borealis-runner check [--timeout SECS] -- ARGV...` ([Check]) runs one
+// shell health check inside the container: ARGV in its own process group,
+// SIGKILLed as a whole at the timeout (exit code 124, [ExitCheckTimedOut]),
+// so that a timed-out check leaves no process behind; `docker exec` cannot
+// kill what it started. The worker runs every shell health check through it.
 package runner

@@ -1,13 +1,10 @@
 package runner
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -123,40 +120,34 @@ func signalGroup(pgid int, sig syscall.Signal) {
 // in the sandbox, stdin from /dev/null, stdout and stderr appended to the
 // process's log files and copied to the runner's own outputs.
 func (t *task) spawn(p *proc) (int, error) {
-	logBase := filepath.Join(t.sandbox, LogDir, p.spec.Name)
-	outLog, err := os.OpenFile(logBase+".stdout", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		return 0, fmt.Errorf("open log: %w", err)
+	if err := p.outLog.open(); err != nil {
+		return 0, err
 	}
-	errLog, err := os.OpenFile(logBase+".stderr", os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-	if err != nil {
-		outLog.Close()
-		return 0, fmt.Errorf("open log: %w", err)
+	if err := p.errLog.open(); err != nil {
+		return 0, err
 	}
 	devNull, err := os.Open(os.DevNull)
 	if err != nil {
-		outLog.Close()
-		errLog.Close()
-		return 0, err
+		return 0, fmt.Errorf("open %s: %w", os.DevNull, err)
 	}
 	defer devNull.Close()
 	outR, outW, err := os.Pipe()
 	if err != nil {
-		outLog.Close()
-		errLog.Close()
-		return 0, err
+		return 0, fmt.Errorf("make stdout pipe: %w", err)
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
-		outLog.Close()
-		errLog.Close()
 		outR.Close()
 		outW.Close()
-		return 0, err
+		return 0, fmt.Errorf("make stderr pipe: %w", err)
 	}
 
+	dir := t.sandbox
+	if t.spec.WorkDir != "" {
+		dir = t.spec.WorkDir
+	}
 	attr := &os.ProcAttr{
-		Dir:   t.sandbox,
+		Dir:   dir,
 		Env:   os.Environ(),
 		Files: []*os.File{devNull, outW, errW},
 		Sys:   &syscall.SysProcAttr{Setpgid: true},
@@ -169,89 +160,11 @@ func (t *task) spawn(p *proc) (int, error) {
 	outW.Close()
 	errW.Close()
 	if err != nil {
-		outLog.Close()
-		errLog.Close()
 		outR.Close()
 		errR.Close()
 		return 0, err
 	}
-	t.copyOutput(outR, outLog, t.stdout)
-	t.copyOutput(errR, errLog, t.stderr)
+	t.copyOutput(outR, p.outLog, t.stdout)
+	t.copyOutput(errR, p.errLog, t.stderr)
 	return pid, nil
-}
-
-// copyOutput copies a run's output to its log file as it comes and, whole
-// lines at a time, to sink. It ends when every holder of the pipe's write end
-// (the run and any background children) has closed it.
-func (t *task) copyOutput(r *os.File, logFile *os.File, sink *lineSink) {
-	t.copiers.Add(1)
-	go func() {
-		defer t.copiers.Done()
-		defer r.Close()
-		defer logFile.Close()
-		lw := &lineWriter{sink: sink}
-		buf := make([]byte, 32*1024)
-		logOK := true
-		for {
-			n, err := r.Read(buf)
-			if n > 0 {
-				if logOK {
-					if _, werr := logFile.Write(buf[:n]); werr != nil {
-						// Keep draining the pipe so the process never blocks.
-						logOK = false
-						t.log.Error("write process log", "file", logFile.Name(), "err", werr)
-					}
-				}
-				lw.write(buf[:n])
-			}
-			if err != nil {
-				break
-			}
-		}
-		lw.flush()
-	}()
-}
-
-// lineSink serializes whole lines from many processes onto one writer.
-type lineSink struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *lineSink) write(b []byte) {
-	if s == nil || s.w == nil {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, _ = s.w.Write(b) // a closed stdout must not stop the task
-}
-
-// lineWriter buffers a partial line until its newline arrives.
-type lineWriter struct {
-	sink *lineSink
-	buf  []byte
-}
-
-const maxLine = 64 * 1024
-
-func (l *lineWriter) write(b []byte) {
-	if l.sink == nil {
-		return
-	}
-	l.buf = append(l.buf, b...)
-	if i := bytes.LastIndexByte(l.buf, '\n'); i >= 0 {
-		l.sink.write(l.buf[:i+1])
-		l.buf = append(l.buf[:0], l.buf[i+1:]...)
-	}
-	if len(l.buf) >= maxLine {
-		l.flush()
-	}
-}
-
-func (l *lineWriter) flush() {
-	if len(l.buf) > 0 {
-		l.sink.write(append(l.buf, '\n'))
-		l.buf = l.buf[:0]
-	}
 }

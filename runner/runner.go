@@ -2,14 +2,12 @@ package runner
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -21,10 +19,21 @@ const (
 	ExitTerminated = 143 // SIGTERM or SIGINT arrived before the task succeeded
 )
 
+// Modes of what the runner makes in the sandbox. borealis-runner sets the
+// umask to [Umask] before anything else, so the task's processes make
+// group-writable files too: the task's user and the worker share the
+// sandbox through its group, never through "other".
+const (
+	Umask    = 0o007
+	DirMode  = 0o770 // directories the runner makes (.logs, .borealis)
+	FileMode = 0o640 // the state file and the process logs
+)
+
 // Defaults of [Runner] fields.
 const (
-	DefaultShell     = "/bin/sh"
-	DefaultKillGrace = 5 * time.Second
+	DefaultShell             = "/bin/sh"
+	DefaultKillGrace         = 5 * time.Second
+	DefaultDiskCheckInterval = time.Second
 )
 
 // killWait bounds the wait for a SIGKILLed process to be reaped.
@@ -52,6 +61,9 @@ type Runner struct {
 	// by half of it when there are final processes, to leave them time).
 	// Default [DefaultKillGrace].
 	KillGrace time.Duration
+	// DiskCheckInterval is how often the sandbox is measured when the spec
+	// has a disk limit. Default [DefaultDiskCheckInterval].
+	DiskCheckInterval time.Duration
 	// ReapOrphans makes the runner reap every child of this process, the
 	// orphans re-parented to it included, as PID 1 must. Set it only when
 	// nothing else in the process waits for children (the runner's main).
@@ -80,18 +92,18 @@ func (r *Runner) Run(ctx context.Context) (State, error) {
 	return t.run(ctx), nil
 }
 
-// task is one run of a Runner. Everything but the channels and the copiers
-// belongs to the goroutine that calls run.
+// task is one run of a Runner. Everything but the channels, the copiers and
+// the log files belongs to the goroutine that calls run.
 type task struct {
-	spec      TaskSpec
-	sandbox   string
-	statePath string
-	shell     string
-	killGrace time.Duration
-	reapAll   bool
-	log       *slog.Logger
-	onState   func(State)
-
+	spec           TaskSpec
+	sandbox        string
+	statePath      string
+	shell          string
+	killGrace      time.Duration
+	diskInterval   time.Duration
+	reapAll        bool
+	log            *slog.Logger
+	onState        func(State)
 	stdout, stderr *lineSink
 	copiers        sync.WaitGroup
 
@@ -110,6 +122,8 @@ type proc struct {
 	running   bool
 	stopping  bool // the runner signalled this run
 	restartAt time.Time
+	// outLog and errLog are the process's log files, shared by its runs.
+	outLog, errLog *logFile
 }
 
 type exitMsg struct {
@@ -119,16 +133,17 @@ type exitMsg struct {
 
 func newTask(r *Runner) (*task, error) {
 	t := &task{
-		spec:      r.Spec,
-		sandbox:   r.Sandbox,
-		shell:     r.Shell,
-		killGrace: r.KillGrace,
-		reapAll:   r.ReapOrphans,
-		log:       r.Logger,
-		onState:   r.OnState,
-		stdout:    &lineSink{w: r.Stdout},
-		stderr:    &lineSink{w: r.Stderr},
-		exits:     make(chan exitMsg, len(r.Spec.Processes)),
+		spec:         r.Spec,
+		sandbox:      r.Sandbox,
+		shell:        r.Shell,
+		killGrace:    r.KillGrace,
+		diskInterval: r.DiskCheckInterval,
+		reapAll:      r.ReapOrphans,
+		log:          r.Logger,
+		onState:      r.OnState,
+		stdout:       &lineSink{w: r.Stdout},
+		stderr:       &lineSink{w: r.Stderr},
+		exits:        make(chan exitMsg, len(r.Spec.Processes)),
 	}
 	if t.sandbox == "" {
 		t.sandbox = "."
@@ -139,12 +154,16 @@ func newTask(r *Runner) (*task, error) {
 	if t.killGrace <= 0 {
 		t.killGrace = DefaultKillGrace
 	}
+	if t.diskInterval <= 0 {
+		t.diskInterval = DefaultDiskCheckInterval
+	}
 	if t.log == nil {
 		t.log = slog.New(slog.DiscardHandler)
 	}
 	t.statePath = filepath.Join(t.sandbox, StateFile)
-	for _, dir := range []string{filepath.Dir(t.statePath), filepath.Join(t.sandbox, LogDir)} {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+	logDir := filepath.Join(t.sandbox, LogDir)
+	for _, dir := range []string{filepath.Dir(t.statePath), logDir} {
+		if err := makeDir(dir); err != nil {
 			return nil, fmt.Errorf("prepare sandbox: %w", err)
 		}
 	}
@@ -155,6 +174,9 @@ func newTask(r *Runner) (*task, error) {
 			Name: ps.Name, State: ProcessWaiting,
 			Final: ps.Final, Ephemeral: ps.Ephemeral, Daemon: ps.Daemon,
 		}}
+		base := filepath.Join(logDir, ps.Name)
+		p.outLog = &logFile{path: base + ".stdout", rotate: ps.LogRotate, log: t.log}
+		p.errLog = &logFile{path: base + ".stderr", rotate: ps.LogRotate, log: t.log}
 		byName[ps.Name] = p
 		t.procs = append(t.procs, p)
 		if ps.Final {
@@ -178,19 +200,54 @@ func newTask(r *Runner) (*task, error) {
 	return t, nil
 }
 
+// makeDir makes dir, and its missing parents, with [DirMode] whatever the
+// umask; a setgid bit it inherits is kept, so that what is made inside keeps
+// the sandbox's group. An existing directory is left as it is: the runner
+// may not own it (a sandbox it can write to through its group only).
+func makeDir(dir string) error {
+	if fi, err := os.Stat(dir); err == nil {
+		if !fi.IsDir() {
+			return fmt.Errorf("%s is not a directory", dir)
+		}
+		return nil
+	}
+	if err := makeDir(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, DirMode); err != nil && !os.IsExist(err) {
+		return err
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if want := DirMode | fi.Mode()&os.ModeSetgid; fi.Mode()&(os.ModePerm|os.ModeSetgid) != want {
+		if err := os.Chmod(dir, want); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (t *task) run(ctx context.Context) State {
 	t.log.Info("task started", "task", t.spec.TaskID, "processes", len(t.procs))
 	t.save()
 
-	regular := phase{procs: t.regular, maxFailures: t.spec.MaxFailures, maxConcurrency: t.spec.MaxConcurrency}
-	outcome, stopped := t.runPhase(regular, ctx.Done())
+	overDisk, stopDisk := t.watchDisk()
+	regular := phase{procs: t.regular, maxFailures: t.spec.MaxFailures, maxConcurrency: t.spec.MaxConcurrency, abort: overDisk}
+	outcome, reason, stopped := t.runPhase(regular, ctx.Done())
+	stopDisk()
 	end := time.Now()
 	deadline := end.Add(time.Duration(t.spec.FinalizationWait) * time.Second)
-	if stopped {
+	switch {
+	case stopped:
 		t.state.State = TaskKilled
 		t.state.TerminateTimeMs = end.UnixMilli()
 		t.log.Info("termination requested", "finalization_wait_secs", t.spec.FinalizationWait)
-	} else {
+	case reason != "":
+		t.state.State, t.state.Reason = outcome, reason
+		t.log.Error("task failed", "reason", reason)
+	default:
 		t.state.State = outcome
 		t.log.Info("regular processes done", "state", outcome)
 	}
@@ -206,7 +263,7 @@ func (t *task) run(ctx context.Context) State {
 	if len(t.final) > 0 {
 		dctx, cancel := context.WithDeadline(context.Background(), deadline)
 		final := phase{procs: t.final, maxConcurrency: t.spec.MaxConcurrency}
-		_, overdue := t.runPhase(final, dctx.Done())
+		_, _, overdue := t.runPhase(final, dctx.Done())
 		cancel()
 		if overdue {
 			t.log.Info("finalization_wait is over; killing final processes")
@@ -228,311 +285,12 @@ func (t *task) run(ctx context.Context) State {
 	t.state.ExitCode = &code
 	final := t.save()
 	t.waitCopiers(time.Second)
+	for _, p := range t.procs {
+		p.outLog.close()
+		p.errLog.close()
+	}
 	t.log.Info("task done", "state", t.state.State, "exit_code", code)
 	return final
-}
-
-// phase is a set of processes scheduled together: the regular ones, then the
-// final ones.
-type phase struct {
-	procs          []*proc
-	maxFailures    int // failed non-ephemeral processes that end the phase; 0 = unlimited
-	maxConcurrency int // 0 = unlimited
-}
-
-// outcome reports whether the phase is over and how: SUCCESS when every
-// non-ephemeral process succeeded; FAILED when maxFailures of them failed or
-// none of the rest can still succeed (failed or behind a failed one).
-func (ph phase) outcome() (TaskStatus, bool) {
-	failed, pending, progress := 0, 0, false
-	for _, p := range ph.procs {
-		if p.spec.Ephemeral {
-			continue
-		}
-		switch p.st.State {
-		case ProcessSuccess:
-		case ProcessFailed, ProcessKilled:
-			failed++
-		default:
-			pending++
-			if !p.blocked() {
-				progress = true
-			}
-		}
-	}
-	switch {
-	case failed == 0 && pending == 0:
-		return TaskSuccess, true
-	case ph.maxFailures > 0 && failed >= ph.maxFailures:
-		return TaskFailed, true
-	case !progress:
-		return TaskFailed, true
-	}
-	return TaskActive, false
-}
-
-// done reports whether p will not run again.
-func (p *proc) done() bool {
-	switch p.st.State {
-	case ProcessSuccess, ProcessFailed, ProcessKilled:
-		return true
-	}
-	return false
-}
-
-// blocked reports whether a process p depends on can no longer succeed.
-func (p *proc) blocked() bool {
-	for _, q := range p.preds {
-		if q.st.State == ProcessFailed || q.st.State == ProcessKilled || q.blocked() {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *proc) ready() bool {
-	for _, q := range p.preds {
-		if q.st.State != ProcessSuccess {
-			return false
-		}
-	}
-	return true
-}
-
-// runPhase starts the phase's processes as their constraints allow and
-// handles their exits until the phase has an outcome or stop is closed.
-func (t *task) runPhase(ph phase, stop <-chan struct{}) (outcome TaskStatus, stopped bool) {
-	wake := time.NewTimer(time.Hour)
-	defer wake.Stop()
-	for {
-		if o, done := ph.outcome(); done {
-			return o, false
-		}
-		select {
-		case <-stop:
-			return TaskActive, true
-		default:
-		}
-		if next := t.launchReady(ph); !next.IsZero() {
-			wake.Reset(time.Until(next))
-		}
-		if o, done := ph.outcome(); done { // a run that could not start may end the phase
-			return o, false
-		}
-		select {
-		case m := <-t.exits:
-			t.handleExit(m)
-		case <-wake.C:
-		case <-stop:
-			return TaskActive, true
-		}
-	}
-}
-
-// launchReady starts every process of the phase whose predecessors have
-// succeeded and whose min_duration wait is over, up to maxConcurrency running
-// processes. It returns when the next waiting process may run (zero if none).
-func (t *task) launchReady(ph phase) time.Time {
-	running := 0
-	for _, p := range ph.procs {
-		if p.running {
-			running++
-		}
-	}
-	var next time.Time
-	for _, p := range ph.procs {
-		if p.running || p.done() || !p.ready() {
-			continue
-		}
-		if now := time.Now(); now.Before(p.restartAt) {
-			if next.IsZero() || p.restartAt.Before(next) {
-				next = p.restartAt
-			}
-			continue
-		}
-		if ph.maxConcurrency > 0 && running >= ph.maxConcurrency {
-			break // an exit frees a slot and wakes the loop
-		}
-		if t.start(p) {
-			running++
-		} else if next.IsZero() || p.restartAt.Before(next) {
-			next = p.restartAt
-		}
-	}
-	return next
-}
-
-// start starts one run of p. A run that cannot start counts as a failed run.
-func (t *task) start(p *proc) bool {
-	now := time.Now()
-	p.st.Runs++
-	p.st.StartTimeMs = now.UnixMilli()
-	p.st.NextRunTimeMs = 0
-	p.st.Error = ""
-	pid, err := t.spawn(p)
-	if err != nil {
-		t.log.Error("process could not start", "process", p.spec.Name, "err", err)
-		p.st.Error = err.Error()
-		p.st.ExitCode = nil
-		p.st.Signal = 0
-		p.st.FinishTimeMs = now.UnixMilli()
-		t.runFailed(p, now, startRetryDelay)
-		t.save()
-		return false
-	}
-	p.running = true
-	p.st.PID = pid
-	p.st.State = ProcessRunning
-	t.log.Info("process started", "process", p.spec.Name, "pid", pid, "run", p.st.Runs)
-	t.save()
-	return true
-}
-
-// handleExit records the end of a run and decides what comes next for its
-// process: done, or another run after min_duration.
-func (t *task) handleExit(m exitMsg) {
-	p := m.proc
-	if !p.running {
-		return // a run the runner gave up waiting for
-	}
-	now := time.Now()
-	p.running = false
-	code := m.status.code
-	p.st.ExitCode = &code
-	p.st.Signal = int(m.status.signal)
-	p.st.FinishTimeMs = now.UnixMilli()
-	switch {
-	case p.stopping:
-		p.stopping = false
-		p.st.State = ProcessKilled
-		// Background children may outlive the group's leader.
-		signalGroup(p.st.PID, syscall.SIGKILL)
-	case m.status.success() && p.spec.Daemon:
-		p.st.State = ProcessWaiting
-		p.restartAt = now.Add(time.Duration(p.spec.MinDuration) * time.Second)
-		p.st.NextRunTimeMs = p.restartAt.UnixMilli()
-	case m.status.success():
-		p.st.State = ProcessSuccess
-	default:
-		t.runFailed(p, now, 0)
-	}
-	t.log.Info("process exited", "process", p.spec.Name, "exit_code", code, "state", p.st.State)
-	t.save()
-}
-
-// runFailed counts a failed run of p: the process fails when it used up its
-// max_failures, otherwise it runs again after min_duration (at least minWait).
-func (t *task) runFailed(p *proc, now time.Time, minWait time.Duration) {
-	p.st.Failures++
-	if p.spec.MaxFailures > 0 && p.st.Failures >= p.spec.MaxFailures {
-		p.st.State = ProcessFailed
-		return
-	}
-	p.st.State = ProcessWaiting
-	p.restartAt = now.Add(max(time.Duration(p.spec.MinDuration)*time.Second, minWait))
-	p.st.NextRunTimeMs = p.restartAt.UnixMilli()
-}
-
-// stop stops the running processes among procs: SIGTERM to each process
-// group, SIGKILL to what still runs after grace (at once when grace <= 0),
-// and a bounded wait for the killed to be reaped.
-func (t *task) stop(procs []*proc, grace time.Duration) {
-	sig := syscall.SIGTERM
-	if grace <= 0 {
-		sig = syscall.SIGKILL
-	}
-	if !t.signalRunning(procs, sig) {
-		return
-	}
-	if sig == syscall.SIGTERM && !t.awaitExits(procs, grace) {
-		t.signalRunning(procs, syscall.SIGKILL)
-	}
-	if !t.awaitExits(procs, killWait) {
-		for _, p := range procs {
-			if p.running {
-				t.log.Error("process did not die after SIGKILL", "process", p.spec.Name, "pid", p.st.PID)
-				p.running, p.stopping = false, false
-				p.st.State = ProcessKilled
-			}
-		}
-		t.save()
-	}
-}
-
-// signalRunning sends sig to the running processes among procs and reports
-// whether there were any.
-func (t *task) signalRunning(procs []*proc, sig syscall.Signal) bool {
-	any := false
-	for _, p := range procs {
-		if p.running {
-			any = true
-			p.stopping = true
-			t.log.Info("stopping process", "process", p.spec.Name, "pid", p.st.PID, "signal", sig)
-			signalGroup(p.st.PID, sig)
-		}
-	}
-	return any
-}
-
-// awaitExits handles exits until none of procs runs or d has passed, and
-// reports whether none runs.
-func (t *task) awaitExits(procs []*proc, d time.Duration) bool {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	for {
-		running := false
-		for _, p := range procs {
-			running = running || p.running
-		}
-		if !running {
-			return true
-		}
-		select {
-		case m := <-t.exits:
-			t.handleExit(m)
-		case <-timer.C:
-			return false
-		}
-	}
-}
-
-// snapshot is the current state with every process.
-func (t *task) snapshot() State {
-	s := t.state
-	s.Processes = make([]ProcessState, len(t.procs))
-	s.FailedProcesses = 0
-	for i, p := range t.procs {
-		s.Processes[i] = p.st
-		if p.st.ExitCode != nil {
-			code := *p.st.ExitCode
-			s.Processes[i].ExitCode = &code
-		}
-		if !p.spec.Final && !p.spec.Ephemeral && p.st.State == ProcessFailed {
-			s.FailedProcesses++
-		}
-	}
-	if s.ExitCode != nil {
-		code := *s.ExitCode
-		s.ExitCode = &code
-	}
-	return s
-}
-
-// save writes the state file atomically and hands the state to OnState. A
-// failed write is logged: the task goes on.
-func (t *task) save() State {
-	s := t.snapshot()
-	data, err := json.MarshalIndent(s, "", "  ")
-	if err == nil {
-		err = writeFileAtomic(t.statePath, append(data, '\n'))
-	}
-	if err != nil {
-		t.log.Error("write state file", "path", t.statePath, "err", err)
-	}
-	if t.onState != nil {
-		t.onState(s)
-	}
-	return s
 }
 
 // waitCopiers waits, at most d, for the output of ended runs to be copied.

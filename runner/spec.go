@@ -40,6 +40,21 @@ type TaskSpec struct {
 	MaxFailures      int        `json:"max_failures"`
 	MaxConcurrency   int        `json:"max_concurrency"`
 	FinalizationWait int        `json:"finalization_wait_secs"`
+	// DiskBytes bounds the sandbox's size: a task whose sandbox grows past
+	// it ends FAILED with "Disk limit exceeded". 0 means no bound.
+	DiskBytes int64 `json:"disk_bytes,omitempty"`
+	// WorkDir is where processes run, an absolute path inside the
+	// container (Docker's workdir parameter); empty: the sandbox.
+	WorkDir string `json:"workdir,omitempty"`
+}
+
+// LogRotation is how a process's log files rotate (Aurora's RotatePolicy):
+// a file that reaches MaxBytes is renamed to .1 (the older ones shift up to
+// .Backups, the oldest dropped) and a new one started. MaxBytes must be
+// positive; Backups 0 keeps no old file (the file starts over).
+type LogRotation struct {
+	MaxBytes int64 `json:"max_bytes"`
+	Backups  int   `json:"backups"`
 }
 
 // ProcessSpec is one process of the task (docs/semantics.md §1, Process).
@@ -51,6 +66,9 @@ type ProcessSpec struct {
 	Ephemeral   bool   `json:"ephemeral"`
 	MinDuration int    `json:"min_duration_secs"`
 	Final       bool   `json:"final"`
+	// LogRotate rotates the process's .stdout and .stderr files; nil
+	// keeps them whole (Aurora's mode 'standard').
+	LogRotate *LogRotation `json:"log_rotate,omitempty"`
 }
 
 // UnmarshalJSON decodes a task spec strictly (an unknown field is an error)
@@ -122,6 +140,12 @@ func (s TaskSpec) Validate() error {
 	if s.FinalizationWait < 0 {
 		add("finalization_wait_secs: must be >= 0, got %d", s.FinalizationWait)
 	}
+	if s.WorkDir != "" && !strings.HasPrefix(s.WorkDir, "/") {
+		add("workdir: must be an absolute path, got %q", s.WorkDir)
+	}
+	if s.DiskBytes < 0 {
+		add("disk_bytes: must be >= 0, got %d", s.DiskBytes)
+	}
 
 	byName := make(map[string]int, len(s.Processes))
 	for i, p := range s.Processes {
@@ -147,6 +171,14 @@ func (s TaskSpec) Validate() error {
 		}
 		if p.MinDuration < 0 {
 			add("%s.min_duration_secs: must be >= 0, got %d", field, p.MinDuration)
+		}
+		if r := p.LogRotate; r != nil {
+			if r.MaxBytes <= 0 {
+				add("%s.log_rotate.max_bytes: must be > 0, got %d", field, r.MaxBytes)
+			}
+			if r.Backups < 0 {
+				add("%s.log_rotate.backups: must be >= 0, got %d", field, r.Backups)
+			}
 		}
 	}
 

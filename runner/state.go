@@ -19,6 +19,11 @@ const (
 	TaskKilled  TaskStatus = "KILLED"  // SIGTERM or SIGINT arrived before success
 )
 
+// ReasonDiskLimit begins [State.Reason] when the sandbox outgrew the task's
+// disk limit, in Aurora's words: "Disk limit exceeded.  Reserved N bytes vs
+// used M bytes."
+const ReasonDiskLimit = "Disk limit exceeded"
+
 // ProcessStatus is one process's state in the state file.
 type ProcessStatus string
 
@@ -38,6 +43,9 @@ type State struct {
 	State  TaskStatus `json:"state"`
 	// Finalizing is true while final processes run.
 	Finalizing bool `json:"finalizing,omitempty"`
+	// Reason says why the runner failed the task itself, when it did
+	// (beginning with [ReasonDiskLimit]); empty when the processes decided.
+	Reason string `json:"reason,omitempty"`
 	// FailedProcesses counts failed non-ephemeral regular processes.
 	FailedProcesses int   `json:"failed_processes"`
 	RunnerPID       int   `json:"runner_pid"`
@@ -101,14 +109,66 @@ func ReadState(sandbox string) (State, error) {
 	return s, nil
 }
 
-// writeFileAtomic writes data to a temporary file beside path and renames it
-// over path, so readers see either the old or the new content.
+// snapshot is the current state with every process.
+func (t *task) snapshot() State {
+	s := t.state
+	s.Processes = make([]ProcessState, len(t.procs))
+	s.FailedProcesses = 0
+	for i, p := range t.procs {
+		s.Processes[i] = p.st
+		if p.st.ExitCode != nil {
+			code := *p.st.ExitCode
+			s.Processes[i].ExitCode = &code
+		}
+		if !p.spec.Final && !p.spec.Ephemeral && p.st.State == ProcessFailed {
+			s.FailedProcesses++
+		}
+	}
+	if s.ExitCode != nil {
+		code := *s.ExitCode
+		s.ExitCode = &code
+	}
+	return s
+}
+
+// save writes the state file atomically and hands the state to OnState. A
+// failed write is logged: the task goes on.
+func (t *task) save() State {
+	s := t.snapshot()
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err == nil {
+		err = writeFileAtomic(t.statePath, append(data, '\n'))
+	}
+	if err != nil {
+		t.log.Error("write state file", "path", t.statePath, "err", err)
+	}
+	if t.onState != nil {
+		t.onState(s)
+	}
+	return s
+}
+
+// writeFileAtomic writes data to a temporary file beside path, with mode
+// [FileMode], and renames it over path, so readers see either the old or the
+// new content.
 func writeFileAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, FileMode)
+	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	// A temporary file a crashed runner left keeps its mode otherwise.
+	err = f.Chmod(FileMode)
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
 		os.Remove(tmp)
 		return err
 	}

@@ -21,4 +21,9 @@ const (
 	ErrTypeDockerUnavailable = "DockerUnavailable"
 	// ErrTypeDocker: another Docker failure. Retryable.
 	ErrTypeDocker = "DockerError"
+	// ErrTypeRefused: a job or update config the worker refuses (an
+	// invalid model, a Docker parameter or host path its policy does not
+	// allow, too many instances). Not retryable; the message names every
+	// problem and the setting that decides it.
+	ErrTypeRefused = "Refused"
 )

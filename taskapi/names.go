@@ -22,4 +22,9 @@ const (
 	ReadTaskLogs = "ReadTaskLogs"
 	// LocateTask finds a task's container: LocateInput → TaskLocation.
 	LocateTask = "LocateTask"
+	// AdmitJob checks a job config against the model's rules and the
+	// worker's policy (allowed Docker parameters and host paths, the
+	// instance cap): AdmitJobInput → AdmitJobResult, or a non-retryable
+	// ErrTypeRefused error naming every problem.
+	AdmitJob = "AdmitJob"
 )

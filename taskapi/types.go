@@ -143,3 +143,19 @@ type ExecResult struct {
 	ExitCode int    `json:"exit_code"`
 	Output   string `json:"output"`
 }
+
+// AdmitJobInput is a job config to check before a job is created or updated
+// to it.
+type AdmitJobInput struct {
+	JobKey string     `json:"job_key"`
+	Job    config.Job `json:"job"`
+}
+
+// AdmitJobResult is an admitted config's verdict: Warnings lists what the
+// worker accepts but says something about (shown by the CLI).
+type AdmitJobResult struct {
+	Warnings []string `json:"warnings,omitempty"`
+	// MaxInstances is the worker's cap on a job's instances
+	// (jobs.max_instances), for the workflows to hold `job add` to.
+	MaxInstances int `json:"max_instances"`
+}

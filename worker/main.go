@@ -12,6 +12,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -61,6 +63,7 @@ func run(args []string) error {
 	}
 	defer stopMetrics()
 
+	warnHardening(st, logger)
 	if _, err := os.Stat(st.RunnerPath); err != nil {
 		return fmt.Errorf("runner binary %s: %w (build it with make build, or set %s)", st.RunnerPath, err, settings.EnvName(settings.KeyRunnerPath))
 	}
@@ -72,6 +75,11 @@ func run(args []string) error {
 		RunnerPath: st.RunnerPath,
 		Endpoint:   st.DockerHost,
 		Logger:     logger,
+		TaskUID:    st.Tasks.UID,
+		TaskGID:    st.Tasks.GID,
+		RootTasks:  st.Tasks.Root,
+		Deployment: st.DeploymentID,
+		HostName:   st.HostName,
 	})
 	cancel()
 	if err != nil {
@@ -99,17 +107,64 @@ func run(args []string) error {
 		InitialDelay:      st.Flapping.InitialDelay,
 		MaxDelay:          st.Flapping.MaxDelay,
 	}
-	registry.Register(w, &activities.Activities{Runtime: docker, Logger: logger, Restart: restart}, tc,
+	acts := &activities.Activities{Runtime: docker, Logger: logger, Restart: restart,
+		Policy: workerPolicy(st), SecretsDir: st.SecretsDir}
+	registry.Register(w, acts, tc,
 		registry.WithSLA(sla.Settings{CheckInterval: st.SLA.CheckInterval, MinInstances: st.SLA.MinInstances, NonProduction: st.SLA.NonProduction}))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	logger.Info("worker started", "temporal", st.Temporal.Address, "namespace", st.Temporal.Namespace,
-		"task_queue", st.Temporal.TaskQueue, "data_dir", st.DataDir, "ports", fmt.Sprintf("%s:%d-%d", st.Ports.HostAddress, st.Ports.Min, st.Ports.Max))
+		"task_queue", st.Temporal.TaskQueue, "data_dir", st.DataDir, "ports", fmt.Sprintf("%s:%d-%d", st.Ports.HostAddress, st.Ports.Min, st.Ports.Max),
+		"host", st.HostName, "deployment", st.DeploymentID, "task_user", fmt.Sprintf("%d:%d", st.Tasks.UID, st.Tasks.GID),
+		"docker_parameters", strings.Join(st.AllowedDockerParameters, ","), "volume_host_paths", strings.Join(st.AllowedHostPaths, ","))
 	<-ctx.Done()
 	logger.Info("shutting down")
 	w.Stop()
 	return nil
+}
+
+// workerPolicy is the activities' policy from the worker's settings
+// (docs/semantics.md §7.5). Besides the allowed host paths it protects the
+// worker's own files from volumes: the data directory, the secrets
+// directory, the runner binary and the Docker socket.
+func workerPolicy(st *settings.Settings) *activities.Policy {
+	protected := []string{st.DataDir, st.RunnerPath, "/var/run/docker.sock", "/run/docker.sock"}
+	if st.SecretsDir != "" {
+		protected = append(protected, st.SecretsDir)
+	}
+	if sock, ok := strings.CutPrefix(st.DockerHost, "unix://"); ok && sock != "" {
+		protected = append(protected, sock)
+	}
+	var abs []string
+	for _, p := range protected {
+		if a, err := filepath.Abs(p); err == nil {
+			abs = append(abs, a)
+		}
+	}
+	return &activities.Policy{
+		AllowedParameters:  st.AllowedDockerParameters,
+		AllowedHostPaths:   st.AllowedHostPaths,
+		ProtectedHostPaths: abs,
+		MaxInstances:       st.MaxInstances,
+		RootTasks:          st.Tasks.Root,
+	}
+}
+
+// warnHardening logs the hardening settings an operator should know are
+// weakened or unusable.
+func warnHardening(st *settings.Settings, logger *slog.Logger) {
+	if st.Tasks.Root {
+		logger.Warn("task processes may run as root", "tasks.uid", st.Tasks.UID, "tasks.gid", st.Tasks.GID)
+	}
+	if slices.Contains(st.AllowedDockerParameters, "cap-add") {
+		logger.Warn("jobs may keep Linux capabilities (cap-add is in " + settings.KeyDockerAllowedParameters + ")")
+	}
+	if st.SecretsDir != "" {
+		if fi, err := os.Stat(st.SecretsDir); err != nil || !fi.IsDir() {
+			logger.Warn("secrets directory is not a directory; secrets come from the environment only", "secrets.dir", st.SecretsDir)
+		}
+	}
 }
 
 // sweepInterval is how often idle sandboxes are looked for: a tenth of the

@@ -101,6 +101,9 @@ type instance struct {
 	removals []removal
 	// removed are the containers the last StopTask removed.
 	removed []string
+	// killed is set when a kill ended the instance: the run removes the
+	// container it would otherwise keep for `task logs` (removeKept).
+	killed bool
 }
 
 // fastPathVersionID gates the fast path of instance workflows (workflow
@@ -133,6 +136,10 @@ func (w *instance) run(ctx workflow.Context) (InstanceStatus, error) {
 		if err := w.watchTask(ctx); err != nil {
 			return w.status(), err
 		}
+	}
+	if w.killed && w.removesKept(ctx) {
+		// The kill is answered once no container of the instance is left.
+		w.awaitRemovals(ctx, false)
 	}
 	w.answerLeftovers(ctx)
 	w.awaitRemovals(ctx, false)

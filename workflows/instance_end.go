@@ -81,6 +81,7 @@ func (w *instance) ended(ctx workflow.Context, stopped stopReason) {
 	case stopped == stopKill:
 		// A user kill never restarts, and takes a task kept by start_first along.
 		w.st.Done = true
+		w.killed = true
 		w.retireOld(ctx, "Killed with its successor")
 	case stopped == stopRestart, w.in.Job.Service, status == StatusLost:
 		// A user restart always restarts; services always restart; LOST is not a failure.

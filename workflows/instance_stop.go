@@ -222,3 +222,34 @@ func (w *instance) awaitRemoval(ctx workflow.Context, r removal) {
 		w.logger.Warn("remove ended task's container", "task", r.task, "error", err)
 	}
 }
+
+// removeKeptVersionID gates removing, when a kill ends the instance, the
+// container of its newest ended task, kept until then for `task logs`
+// (workflow versioning: runs from before it leave that container behind).
+const removeKeptVersionID = "remove-kept-on-kill"
+
+// removesKept queues the removal of the container a killed instance keeps
+// (its newest ended task's; the runtime saves its log in the sandbox first,
+// where `task logs` reads it). It reports whether it did: not when there is
+// none, nor in runs from before removeKeptVersionID. The version is asked
+// only when there is a container to remove, so other runs gain no marker.
+func (w *instance) removesKept(ctx workflow.Context) bool {
+	n := len(w.st.Inactive)
+	if n == 0 || w.st.Inactive[n-1].ContainerID == "" {
+		return false
+	}
+	task := w.st.Inactive[n-1].TaskID
+	if slices.Contains(w.toRemove, task) || slices.ContainsFunc(w.removals, func(r removal) bool { return r.task == task }) {
+		return false
+	}
+	if workflow.GetVersion(ctx, removeKeptVersionID, workflow.DefaultVersion, 1) < 1 {
+		return false
+	}
+	if w.fast {
+		w.toRemove = append(w.toRemove, task)
+		return true
+	}
+	w.removals = append(w.removals, removal{task: task,
+		done: workflow.ExecuteActivity(w.with(ctx, shortActivity, "remove container of task "+task), taskapi.RemoveTask, task)})
+	return true
+}

@@ -35,6 +35,11 @@ type JobState struct {
 	Updating string `json:"updating,omitempty"`
 	// Seen holds the latest record keys handled, to drop duplicates.
 	Seen []string `json:"seen,omitempty"`
+	// MaxInstances is the worker's jobs.max_instances as admission last
+	// reported it (0: not known, the job predates admission).
+	MaxInstances int `json:"max_instances,omitempty"`
+	// Warnings are what the worker said when it admitted the job.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // InstanceRef is one instance of a job and the config version it runs.
@@ -56,6 +61,13 @@ type JobView struct {
 	Busy string `json:"busy,omitempty"`
 	// Ended is true once every instance was killed.
 	Ended bool `json:"ended,omitempty"`
+	// Refused is why the worker refused the job's config; the job has no
+	// instances and its workflow has failed (taskapi.ErrTypeRefused).
+	Refused string `json:"refused,omitempty"`
+	// Warnings are what the worker said when it admitted the job.
+	Warnings []string `json:"warnings,omitempty"`
+	// MaxInstances is the worker's jobs.max_instances (0: not known).
+	MaxInstances int `json:"max_instances,omitempty"`
 }
 
 // InstanceIDs returns the job's instance ids in order.
@@ -96,12 +108,16 @@ func JobWorkflow(ctx workflow.Context, in JobInput) (JobView, error) {
 }
 
 type job struct {
-	in      JobInput
-	st      JobState
-	logger  log.Logger
-	busy    string
-	ended   bool
-	replies map[string]InstanceReply
+	in     JobInput
+	st     JobState
+	logger log.Logger
+	busy   string
+	ended  bool
+	// admitted is set once the job's config was admitted (in an earlier
+	// run, for a run that continues one), refused once it was not.
+	admitted bool
+	refused  string
+	replies  map[string]InstanceReply
 	// recording counts record signals being acted on; the run continues
 	// as new only when none is.
 	recording int
@@ -139,7 +155,11 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 			j.updateDone(d)
 		}
 	})
+	j.admitted = j.st.Started
 	if !j.st.Started {
+		if err := j.admit(ctx); err != nil {
+			return j.refusedEnd(ctx, err)
+		}
 		if err := j.startInstances(ctx, j.ids()); err != nil {
 			return j.view(), err
 		}
@@ -180,7 +200,8 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 
 func (j *job) view() JobView {
 	return JobView{JobKey: j.key(), Instances: j.st.Instances, Configs: j.st.Configs, Killed: j.st.Killed,
-		Updating: j.st.Updating, Busy: j.busy, Ended: j.ended}
+		Updating: j.st.Updating, Busy: j.busy, Ended: j.ended, Refused: j.refused,
+		Warnings: j.st.Warnings, MaxInstances: j.st.MaxInstances}
 }
 
 func (j *job) ids() []int { return j.view().InstanceIDs() }

@@ -62,9 +62,10 @@ var (
 )
 
 // registerHandlers answers the job query and the job's operations (kill,
-// killall, restart, start-update, add), each with its validator.
+// killall, restart, start-update, add), each with its validator, and the
+// wait for the job's admission.
 func (j *job) registerHandlers(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryJob, func() (JobView, error) { return j.view(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, QueryJob, func() (JobView, error) { return j.queryView(), nil }); err != nil {
 		return err
 	}
 	handlers := []struct {
@@ -88,8 +89,12 @@ func (j *job) registerHandlers(ctx workflow.Context) error {
 			if r.Count < 1 {
 				return fmt.Errorf("count must be > 0, got %d", r.Count)
 			}
-			return j.validateInstances([]int{r.From}, false)
+			if err := j.validateInstances([]int{r.From}, false); err != nil {
+				return err
+			}
+			return j.validateAdd(r)
 		}},
+		{UpdateAdmission, j.admission, nil},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validate}); err != nil {
@@ -102,6 +107,8 @@ func (j *job) registerHandlers(ctx workflow.Context) error {
 // validateFree refuses an operation while another runs or the job has ended.
 func (j *job) validateFree() error {
 	switch {
+	case j.refused != "":
+		return refusedError(j.refused)
 	case j.ended:
 		return errors.New("job has been killed")
 	case j.st.Updating != "":

@@ -50,8 +50,13 @@ func (j *job) validateUpdate(r StartUpdateRequest) error {
 	return nil
 }
 
-// startUpdate starts the update's workflow and marks the job as updating.
+// startUpdate admits the update's config, then starts the update's
+// workflow and marks the job as updating.
 func (j *job) startUpdate(ctx workflow.Context, r StartUpdateRequest) (StartUpdateResult, error) {
+	warnings, err := j.admitUpdate(ctx, r)
+	if err != nil {
+		return StartUpdateResult{}, err
+	}
 	steps := PlanUpdate(j.view(), r.Job, r.Instances)
 	old := map[string]config.Job{}
 	for _, s := range steps {
@@ -85,7 +90,7 @@ func (j *job) startUpdate(ctx workflow.Context, r StartUpdateRequest) (StartUpda
 		delete(j.st.Configs, r.UpdateID)
 		return StartUpdateResult{}, fmt.Errorf("start update workflow: %w", err)
 	}
-	return StartUpdateResult{UpdateID: r.UpdateID, WorkflowID: id, Steps: steps}, nil
+	return StartUpdateResult{UpdateID: r.UpdateID, WorkflowID: id, Steps: steps, Warnings: warnings}, nil
 }
 
 // record applies what an update did to an instance to the job's record.

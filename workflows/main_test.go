@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/worker"
@@ -60,6 +61,9 @@ type env struct {
 	// bad lists the version/instance pairs whose health checks fail (versioned).
 	badMu sync.Mutex
 	bad   map[string]bool
+
+	// admission is the fake AdmitJob's policy and what it was asked.
+	admission fakeAdmission
 }
 
 func newEnv(t *testing.T) *env {
@@ -99,6 +103,8 @@ func (e *env) startWorker(opts ...registry.Option) worker.Worker {
 	e.t.Helper()
 	w := worker.New(e.c, e.queue, registry.WorkerOptions())
 	registry.Register(w, &activities.Activities{Runtime: e.fake, HeartbeatInterval: 200 * time.Millisecond}, e.c, opts...)
+	// The worker's admission is faked: its policy is not what these tests check.
+	w.RegisterActivityWithOptions(e.admission.admitJob, activity.RegisterOptions{Name: taskapi.AdmitJob, DisableAlreadyRegisteredCheck: true})
 	require.NoError(e.t, w.Start())
 	return w
 }

@@ -35,6 +35,10 @@ const (
 	UpdateAdd = "add"
 	// UpdateStartUpdate starts a job update (StartUpdateRequest).
 	UpdateStartUpdate = "start-update"
+	// UpdateAdmission waits for a new job's admission: it answers the
+	// worker's taskapi.AdmitJobResult, or fails with its
+	// taskapi.ErrTypeRefused refusal.
+	UpdateAdmission = "admission"
 
 	// SignalRecord carries a RecordRequest from an update to its job.
 	SignalRecord = "record"

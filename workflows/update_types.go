@@ -117,6 +117,8 @@ type StartUpdateResult struct {
 	UpdateID   string `json:"update_id"`
 	WorkflowID string `json:"workflow_id"`
 	Steps      []Step `json:"steps"`
+	// Warnings are what the worker said when it admitted the config.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Record operations an update asks of the job's record.

@@ -307,3 +307,152 @@ func TestTLSServerName(t *testing.T) {
 		assert.True(t, st.Temporal.TLS())
 	}
 }
+
+func TestWorkerSettingsDefaults(t *testing.T) {
+	isolate(t)
+	st, err := Load(newFlags(t))
+	require.NoError(t, err)
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	assert.Equal(t, Tasks{UID: 65534, GID: 65534}, st.Tasks)
+	assert.Equal(t, []string{"env", "label", "workdir", "volume", "user"}, st.AllowedDockerParameters)
+	assert.Empty(t, st.AllowedHostPaths)
+	assert.Equal(t, 10000, st.MaxInstances)
+	assert.Empty(t, st.SecretsDir)
+	assert.Equal(t, "default/borealis", st.DeploymentID)
+	assert.Equal(t, host, st.HostName)
+
+	entries := map[string]Entry{}
+	for _, e := range st.Entries() {
+		entries[e.Key] = e
+	}
+	for key, want := range map[string]string{
+		KeyTasksUID:                "65534",
+		KeyTasksGID:                "65534",
+		KeyDockerAllowedParameters: "env,label,workdir,volume,user",
+		KeyVolumesAllowedHostPaths: "",
+		KeyJobsMaxInstances:        "10000",
+		KeySecretsDir:              "",
+		KeyDeploymentID:            "default/borealis",
+		KeyHostName:                host,
+	} {
+		assert.Equal(t, want, entries[key].Value, key)
+		assert.Equal(t, SourceDefault, entries[key].Source, key)
+	}
+	assert.Equal(t, "BOREALIS_TASKS_UID", entries[KeyTasksUID].Env)
+	assert.Equal(t, "BOREALIS_DOCKER_ALLOWED_PARAMETERS", entries[KeyDockerAllowedParameters].Env)
+	assert.Equal(t, "BOREALIS_VOLUMES_ALLOWED_HOST_PATHS", entries[KeyVolumesAllowedHostPaths].Env)
+	assert.Equal(t, "BOREALIS_JOBS_MAX_INSTANCES", entries[KeyJobsMaxInstances].Env)
+	assert.Equal(t, "BOREALIS_SECRETS_DIR", entries[KeySecretsDir].Env)
+	assert.Equal(t, "BOREALIS_DEPLOYMENT_ID", entries[KeyDeploymentID].Env)
+	assert.Equal(t, "BOREALIS_HOST_NAME", entries[KeyHostName].Env)
+	assert.Equal(t, "docker-allowed-parameters", FlagName(KeyDockerAllowedParameters))
+
+	// The deployment follows the namespace and task queue.
+	st, err = Load(newFlags(t, "--temporal-namespace", "prod", "--temporal-task-queue", "east"))
+	require.NoError(t, err)
+	assert.Equal(t, "prod/east", st.DeploymentID)
+}
+
+func TestWorkerSettingsSources(t *testing.T) {
+	dir := isolate(t)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "borealis.yaml"), []byte(`
+tasks:
+  uid: 1000
+  gid: 0
+docker:
+  allowed_parameters: [env, cap-add]
+volumes:
+  allowed_host_paths:
+    - /srv/shared/
+    - /opt/data
+jobs:
+  max_instances: 50
+secrets:
+  dir: /etc/borealis/secrets
+deployment:
+  id: east-1
+host:
+  name: node-7
+`), 0o644))
+	st, err := Load(newFlags(t))
+	require.NoError(t, err)
+	assert.Equal(t, Tasks{UID: 1000, GID: 0, Root: true}, st.Tasks, "gid 0 set explicitly is root")
+	assert.Equal(t, []string{"env", "cap-add"}, st.AllowedDockerParameters)
+	assert.Equal(t, []string{"/srv/shared", "/opt/data"}, st.AllowedHostPaths)
+	assert.Equal(t, 50, st.MaxInstances)
+	assert.Equal(t, "/etc/borealis/secrets", st.SecretsDir)
+	assert.Equal(t, "east-1", st.DeploymentID)
+	assert.Equal(t, "node-7", st.HostName)
+	for _, e := range st.Entries() {
+		switch e.Key {
+		case KeyDockerAllowedParameters:
+			assert.Equal(t, "env,cap-add", e.Value)
+		case KeyVolumesAllowedHostPaths:
+			assert.Equal(t, "/srv/shared/,/opt/data", e.Value, "as written")
+		}
+		if strings.HasPrefix(e.Key, "tasks.") || strings.HasPrefix(e.Key, "volumes.") || e.Key == KeyHostName {
+			assert.Equal(t, SourceFile, e.Source, e.Key)
+		}
+	}
+
+	// The environment: comma lists, and an empty list counts.
+	t.Setenv("BOREALIS_DOCKER_ALLOWED_PARAMETERS", "")
+	t.Setenv("BOREALIS_VOLUMES_ALLOWED_HOST_PATHS", "/a, /b")
+	t.Setenv("BOREALIS_TASKS_UID", "0")
+	st, err = Load(newFlags(t, "--tasks-gid", "100", "--jobs-max-instances", "1"))
+	require.NoError(t, err)
+	assert.Empty(t, st.AllowedDockerParameters, "empty: no parameter allowed")
+	assert.Equal(t, []string{"/a", "/b"}, st.AllowedHostPaths)
+	assert.Equal(t, Tasks{UID: 0, GID: 100, Root: true}, st.Tasks)
+	assert.Equal(t, 1, st.MaxInstances)
+	sources := map[string]Entry{}
+	for _, e := range st.Entries() {
+		sources[e.Key] = e
+	}
+	assert.Equal(t, Entry{Key: KeyDockerAllowedParameters, Value: "", Source: SourceEnv, Env: "BOREALIS_DOCKER_ALLOWED_PARAMETERS"}, sources[KeyDockerAllowedParameters])
+	assert.Equal(t, "/a,/b", sources[KeyVolumesAllowedHostPaths].Value)
+	assert.Equal(t, SourceEnv, sources[KeyTasksUID].Source)
+	assert.Equal(t, SourceFlag, sources[KeyTasksGID].Source)
+	assert.Equal(t, SourceFlag, sources[KeyJobsMaxInstances].Source)
+}
+
+func TestInvalidWorkerSettings(t *testing.T) {
+	cases := map[string]struct {
+		file, want string
+	}{
+		"uid not a number":     {"tasks:\n  uid: nobody\n", `tasks.uid: "nobody" is not a whole number`},
+		"gid negative":         {"tasks:\n  gid: -1\n", "tasks.gid: must be between 0 and 4294967294, got -1"},
+		"uid too large":        {"tasks:\n  uid: 4294967295\n", "tasks.uid: must be between 0 and 4294967294"},
+		"unsupported param":    {"docker:\n  allowed_parameters: [env, privileged]\n", `docker.allowed_parameters: "privileged" is not a Docker parameter Borealis supports (cap-add, env, label, user, volume, workdir)`},
+		"relative host path":   {"volumes:\n  allowed_host_paths: [data]\n", `volumes.allowed_host_paths: "data" is not an absolute path`},
+		"dot-dot host path":    {"volumes:\n  allowed_host_paths: [/srv/../etc]\n", `volumes.allowed_host_paths: "/srv/../etc" has a ".." element`},
+		"root host path":       {"volumes:\n  allowed_host_paths: [/]\n", `volumes.allowed_host_paths: "/" would allow every host path`},
+		"data dir host path":   {"data_dir: /srv/borealis\nvolumes:\n  allowed_host_paths: [/srv]\n", `volumes.allowed_host_paths: "/srv" overlaps data_dir /srv/borealis`},
+		"inside data dir":      {"data_dir: /srv/borealis\nvolumes:\n  allowed_host_paths: [/srv/borealis/sandboxes]\n", "overlaps data_dir"},
+		"secrets dir":          {"secrets:\n  dir: /etc/borealis/secrets\nvolumes:\n  allowed_host_paths: [/etc/borealis]\n", "overlaps secrets.dir /etc/borealis/secrets"},
+		"relative secrets dir": {"secrets:\n  dir: secrets\n", `secrets.dir: "secrets" is not an absolute path`},
+		"max instances zero":   {"jobs:\n  max_instances: 0\n", "jobs.max_instances: must be between 1 and 10000, got 0"},
+		"max instances large":  {"jobs:\n  max_instances: 10001\n", "jobs.max_instances: must be between 1 and 10000, got 10001"},
+		"max instances text":   {"jobs:\n  max_instances: lots\n", `jobs.max_instances: "lots" is not a whole number`},
+		"host name spaces":     {"host:\n  name: my host\n", `host.name: "my host" has white space`},
+		"deployment newline":   {"deployment:\n  id: \"a\\nb\"\n", "deployment.id: \"a\\nb\" has a control character"},
+		"unknown worker key":   {"tasks:\n  user: 5\n", "unknown keys: tasks.user"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := isolate(t)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "borealis.yaml"), []byte(tc.file), 0o644))
+			_, err := Load(newFlags(t))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+		})
+	}
+}
+
+func TestWithin(t *testing.T) {
+	assert.True(t, Within("/srv/a", "/srv"))
+	assert.True(t, Within("/srv", "/srv"))
+	assert.False(t, Within("/srvx", "/srv"))
+	assert.True(t, Within("/anything", "/"))
+}

@@ -26,6 +26,8 @@ var workerFlags = []string{
 	"flapping-threshold", "flapping-initial-delay", "flapping-max-delay",
 	"sla-check-interval", "sla-min-instances", "sla-non-production",
 	"worker-metrics-address", "log-level",
+	"host-name", "deployment-id", "jobs-max-instances", "tasks-uid", "tasks-gid",
+	"docker-allowed-parameters", "volumes-allowed-host-paths", "secrets-dir",
 }
 
 // TestHelpFlagsAreTheCLIs: borealis --help, and the Global Flags of a

@@ -68,7 +68,7 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 	key := job.Key()
 	st := tc.st
 	id := workflows.JobWorkflowID(key)
-	_, err = tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                                       id,
 		TaskQueue:                                st.Temporal.TaskQueue,
 		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
@@ -86,9 +86,23 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 	if err != nil {
 		return tc.temporalError(err, "create job "+key)
 	}
-	fmt.Fprintf(a.out, "Job create succeeded: %s (%d instances)\n", key, job.Instances)
-	a.printWebUI(st, id, false)
-	a.warnNoWorker(ctx, tc, a.err)
+	// The worker checks the job before any instance starts; a refusal is
+	// this command's failure (exit 3).
+	verdict, err := tc.awaitAdmission(ctx, key, run.GetRunID(), o.timeout)
+	switch {
+	case errors.Is(err, errNoWorkerToAdmit):
+		fmt.Fprintf(a.out, "Job create succeeded: %s (%d instances)\n", key, job.Instances)
+		a.printWebUI(st, id, false)
+		a.warnNoWorker(ctx, tc, a.err)
+		fmt.Fprintf(a.err, "Warning: the job starts once a worker has admitted it; borealis job status %s shows a refusal\n", key)
+	case err != nil:
+		a.printWebUI(st, id, false)
+		return err
+	default:
+		printWarnings(a.err, verdict.Warnings)
+		fmt.Fprintf(a.out, "Job create succeeded: %s (%d instances)\n", key, job.Instances)
+		a.printWebUI(st, id, false)
+	}
 	if state == "" {
 		return nil
 	}

@@ -30,6 +30,14 @@ func (tc *temporalConn) snapshot(ctx context.Context, key string, o snapshotOpti
 	if err != nil {
 		return nil, err
 	}
+	if view.Refused != "" {
+		// A refused job never had an instance; instance workflows of an
+		// earlier job of the same key are not its.
+		if o.only != nil {
+			return nil, errorf(ExitInvalidParameter, "job %s has no instance %s (the worker refused it)", key, jobkey.FormatInstances(o.only))
+		}
+		return &jobSnapshot{key: key, view: view}, nil
+	}
 	ids := view.InstanceIDs()
 	if o.only != nil {
 		var missing []int

@@ -46,6 +46,8 @@ type statusJSON struct {
 	Job      string     `json:"job"`
 	Active   []taskJSON `json:"active"`
 	Inactive []taskJSON `json:"inactive"`
+	// Refused is why the worker refused the job (optional).
+	Refused string `json:"refused,omitempty"`
 }
 
 // taskJSON is a task as `job status --write-json` prints it: exactly the
@@ -99,7 +101,7 @@ func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, keyArg string
 	}
 	a.printWebUI(tc.st, workflows.JobWorkflowID(snap.key), o.writeJSON)
 	if o.writeJSON {
-		out := statusJSON{Job: snap.key, Active: []taskJSON{}, Inactive: []taskJSON{}}
+		out := statusJSON{Job: snap.key, Active: []taskJSON{}, Inactive: []taskJSON{}, Refused: snap.view.Refused}
 		for _, s := range snap.instances {
 			if s.Replacing != nil {
 				// start_first: the old task serves until its successor is RUNNING.
@@ -163,6 +165,10 @@ func (tc *temporalConn) liveHealth(ctx context.Context, snap *jobSnapshot) map[i
 // printStatus prints one row per instance: its active task, or its newest
 // ended one when it has none.
 func printStatus(w io.Writer, snap *jobSnapshot, live map[int]*taskapi.HealthProgress, now time.Time) error {
+	if snap.view.Refused != "" {
+		_, err := fmt.Fprintf(w, "Job %s: refused: %s\n", snap.key, escapeRefusal(snap.view.Refused))
+		return err
+	}
 	active := 0
 	for _, s := range snap.instances {
 		if s.Active != nil {
@@ -284,4 +290,14 @@ func escapeText(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// escapeRefusal makes a refusal's message safe for a terminal, line by
+// line: it names every problem, one a line.
+func escapeRefusal(msg string) string {
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = escapeText(l)
+	}
+	return strings.Join(lines, "\n  ")
 }

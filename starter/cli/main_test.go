@@ -73,6 +73,14 @@ type cluster struct {
 // dataDir "" is a new temporary directory.
 func newCluster(t *testing.T, rt dockerrun.Runtime, dataDir string, extraFlags ...string) *cluster {
 	t.Helper()
+	return newClusterWith(t, rt, dataDir, nil, extraFlags...)
+}
+
+// newClusterWith is newCluster whose worker also gets what register
+// registers (over what the worker registers itself, such as a fake
+// activity in place of a real one).
+func newClusterWith(t *testing.T, rt dockerrun.Runtime, dataDir string, register func(worker.Registry), extraFlags ...string) *cluster {
+	t.Helper()
 	srv := temporalServer(t)
 	if dataDir == "" {
 		dataDir = t.TempDir()
@@ -93,6 +101,9 @@ func newCluster(t *testing.T, rt dockerrun.Runtime, dataDir string, extraFlags .
 	}
 	w := worker.New(cl.c, cl.queue, registry.WorkerOptions())
 	registry.Register(w, &activities.Activities{Runtime: rt, Logger: quiet, HeartbeatInterval: 200 * time.Millisecond}, cl.c)
+	if register != nil {
+		register(w)
+	}
 	require.NoError(t, w.Start())
 	t.Cleanup(w.Stop)
 	cl.flags = append([]string{

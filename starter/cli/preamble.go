@@ -86,6 +86,9 @@ func (a *app) openJob(ctx context.Context, arg string, o openJobOptions) (*tempo
 		err = tc.jobExists(ctx, k)
 	case checkQuery:
 		job.View, err = tc.queryJob(ctx, k)
+		if err == nil && job.View.Refused != "" {
+			err = errorf(ExitCommandFailure, "job %s was refused by the worker and has no instances: %s", k, job.View.Refused)
+		}
 	}
 	if err != nil {
 		tc.Close()

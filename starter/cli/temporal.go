@@ -137,11 +137,19 @@ func (tc *temporalConn) jobError(key string, err error, what string) error {
 
 // queryJob returns the job's record from its workflow. It first checks,
 // without a worker, that the job exists, then that a worker polls to
-// answer the query, so neither case waits for the query to time out.
+// answer the query, so neither case waits for the query to time out. A
+// job the worker refused (its workflow failed with the refusal) is a
+// record with only JobKey and Refused, read without a worker.
 func (tc *temporalConn) queryJob(ctx context.Context, key string) (workflows.JobView, error) {
 	var view workflows.JobView
-	if _, err := tc.DescribeWorkflow(ctx, workflows.JobWorkflowID(key), ""); err != nil {
+	desc, err := tc.DescribeWorkflow(ctx, workflows.JobWorkflowID(key), "")
+	if err != nil {
 		return view, tc.jobError(key, err, "describe job "+key)
+	}
+	if desc.Status == enumspb.WORKFLOW_EXECUTION_STATUS_FAILED {
+		if msg, ok := tc.refusedRun(ctx, key, desc.WorkflowExecution.RunID); ok {
+			return workflows.JobView{JobKey: key, Refused: msg}, nil
+		}
 	}
 	if err := tc.checkWorker(ctx); err != nil {
 		return view, err
@@ -259,6 +267,12 @@ func (tc *temporalConn) updateJob(ctx context.Context, key, name string, result 
 	}
 	if exitCode(err) != ExitUnknown {
 		return err
+	}
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		if msg, ok := tc.refusedRun(ctx, key, ""); ok {
+			return errorf(ExitCommandFailure, "job %s was refused by the worker and has no instances: %s", key, msg)
+		}
 	}
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) {

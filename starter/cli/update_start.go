@@ -11,6 +11,7 @@ import (
 
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/jobkey"
+	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -68,6 +69,9 @@ func runUpdateStart(ctx context.Context, a *app, o updateStartOptions, spec, pat
 	case err == nil:
 	case exitCode(err) != ExitUnknown:
 		return err
+	case errors.As(err, &appErr) && appErr.Type() == taskapi.ErrTypeRefused:
+		// The worker refused the new config: nothing started.
+		return refusedError("update of "+k, appErr.Message())
 	case errors.As(err, &appErr) && appErr.Type() == workflows.ErrTypeUnchanged:
 		fmt.Fprintln(a.out, appErr.Message())
 		return nil
@@ -84,6 +88,7 @@ func runUpdateStart(ctx context.Context, a *app, o updateStartOptions, spec, pat
 		return tc.jobError(k, err, "start update of "+k)
 	}
 
+	printWarnings(a.err, res.Warnings)
 	fmt.Fprintf(a.out, "Update %s started\n", id)
 	a.printWebUI(tc.st, workflows.UpdateWorkflowID(k, id), false)
 	if !o.wait {

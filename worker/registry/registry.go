@@ -30,7 +30,9 @@ func WithSLA(s sla.Settings) Option { return func(o *options) { o.sla = s } }
 
 // Register adds every workflow, the activities of a, the SendMessages
 // activity that signals workflows through c, and the AwaitSLA activity that
-// reads jobs through c, to r.
+// reads jobs through c, to r. The activities of a are registered under
+// their method names, which are taskapi's names (taskapi.StartTask, ...,
+// taskapi.AdmitJob, the check of a job config against a's Policy).
 func Register(r worker.Registry, a *activities.Activities, c client.Client, opts ...Option) {
 	o := options{sla: sla.DefaultSettings()}
 	for _, opt := range opts {
