@@ -54,7 +54,7 @@ func New(ctx context.Context, opts Options) (*Docker, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Join(opts.DataDir, "sandboxes"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(opts.DataDir, "sandboxes"), 0o750); err != nil {
 		return nil, newError("configure", "", ErrInvalid, "data dir: %v", err)
 	}
 	copts := []client.Opt{client.FromEnv}

@@ -463,3 +463,82 @@ func TestTwoDeployments(t *testing.T) {
 	a.MustRun("job", "killall", key)
 	r.add(3, 0, 0)
 }
+
+// historyContains reports whether any event of the workflow's current run
+// holds text (payloads are JSON, so a secret would show as plain text).
+func historyContains(t *testing.T, id, text string) bool {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	it := env.Temporal.GetWorkflowHistory(ctx, id, "", false, 0)
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", id, err)
+		}
+		if strings.Contains(e.String(), text) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSecrets: {{secret[NAME]}} reaches the task's cmdline and env from
+// the worker's secrets.dir, while the job's and the instance's histories
+// and `job inspect` hold only the reference; a secret the worker does not
+// have fails the task's start naming it, and the job goes on throttling
+// without growing its history out of bounds.
+func TestSecrets(t *testing.T) {
+	t.Parallel()
+	r := scenario(t, "security: secrets stay out of Temporal")
+	cl := env.NewCluster(t, harness.Flapping{})
+	dir := filepath.Join(cl.Home, "secrets")
+	const value = "s3cr3t-v4lue-7d1f"
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "db_pass"), []byte(value+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cl.StopWorker()
+	cl.WorkerArgs = append(cl.WorkerArgs, "--secrets-dir", dir)
+	cl.StartWorker()
+
+	key := cl.Job("secret")
+	path := cl.WriteJob(key, oneTask(`echo "arg={{secret[db_pass]}} env=$PASS"; exec sleep 3600`, "{cpu: 0.1, ram: 32MB, disk: 16MB}",
+		`, parameters: [{name: env, value: "PASS={{secret[db_pass]}}"}]`))
+	if out := cl.MustRun("job", "inspect", key, path).Stdout; strings.Contains(out, value) || !strings.Contains(out, "{{secret[db_pass]}}") {
+		t.Errorf("job inspect shows the secret's value or not its reference:\n%s", out)
+	}
+	cl.MustRun("job", "create", key, path, "--wait-until", "RUNNING", "--timeout", "90s")
+	harness.Eventually(t, 30*time.Second, "the task printed its secrets", func() (bool, string) {
+		out := cl.MustRun("task", "logs", key+"/0").Stdout
+		return strings.Contains(out, "arg="+value+" env="+value), out
+	})
+	for _, id := range []string{workflows.JobWorkflowID(key), workflows.InstanceWorkflowID(key, 0)} {
+		if historyContains(t, id, value) {
+			t.Errorf("the history of %s holds the secret's value", id)
+		}
+	}
+	cl.MustRun("job", "killall", key)
+
+	missing := cl.Job("nosecret")
+	path = cl.WriteJob(missing, strings.Replace(oneTask(`echo {{secret[nope]}}; exec sleep 3600`, "{cpu: 0.1, ram: 32MB, disk: 16MB}", ""),
+		"service: false", "service: true", 1))
+	res := cl.MustRun("job", "create", missing, path)
+	if !strings.Contains(res.Stderr, "nope") {
+		t.Errorf("job create: want a warning naming the missing secret: %s", res)
+	}
+	cl.WaitStatus(missing, 90*time.Second, "two starts failed on the missing secret", func(s harness.JobStatus) (bool, string) {
+		n := 0
+		for _, task := range s.InactiveOf(0) {
+			if task.Status == "FAILED" && strings.Contains(task.Events(), `secret "nope" not found`) {
+				n++
+			}
+		}
+		return n >= 2, "want 2 FAILED tasks naming the secret"
+	})
+	cl.MustRun("job", "killall", missing)
+	checkHistory(t, workflows.InstanceWorkflowID(missing, 0), 0)
+	r.add(2, 0, 0)
+}
