@@ -9,9 +9,15 @@ FUZZTIME ?= 200000x
 TEST_TIMEOUT ?= 20m
 FAULTS_FUZZTIME ?= 10m
 
-.PHONY: all build images test faults unit fuzz lint docs bench dev-server dev-server-stop worker demo demo-stop screenshot clean
+.PHONY: all prereqs-test prereqs-demo build images test faults unit fuzz lint docs bench dev-server dev-server-stop worker demo demo-stop screenshot clean
 
 all: build
+
+## prereqs-test, prereqs-demo: what `make test` / `make demo` need, one line per missing thing
+prereqs-test:
+	@scripts/prereqs.sh test
+prereqs-demo:
+	@scripts/prereqs.sh demo
 
 ## build: bin/borealis, bin/borealis-worker, bin/borealis-runner (static), bin/borealis-demo (static)
 build:
@@ -20,14 +26,14 @@ build:
 	$(STATIC) -o $(BIN)/borealis-runner ./runner/cmd/borealis-runner
 	$(STATIC) -o $(BIN)/borealis-demo ./images/demo
 
-## images: borealis/base:latest (static busybox) and borealis/demo:latest, built locally
+## images: borealis/base:latest (static busybox, fetched into the tool cache when the machine has none) and borealis/demo:latest, built locally
 images: build
 	BIN=$(BIN) images/build.sh
 
 ## test: every test, with the race detector, against real Docker and a real Temporal dev server
 # The container suites (e2e, faults) run one after the other, after the rest:
 # side by side they overload Docker on 2 CPUs.
-test: build images
+test: prereqs-test build images
 	BOREALIS_TEMPORAL_CLI=$$(scripts/temporal-cli.sh) BOREALIS_BIN=$(BIN) \
 		$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v -e '/e2e$$' -e '/faults$$')
 	BOREALIS_TEMPORAL_CLI=$$(scripts/temporal-cli.sh) BOREALIS_BIN=$(BIN) \
@@ -78,7 +84,7 @@ worker: build
 	$(BIN)/borealis-worker
 
 ## demo: the seed's hello_world, end to end; safe to run again
-demo: build images dev-server
+demo: prereqs-demo build images dev-server
 	scripts/demo.sh
 
 ## demo-stop: abort the demo's updates, kill its jobs, stop the background worker and the dev server

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Borealis's images locally, pulling nothing (docs/semantics.md §7):
-#   borealis/base:latest  a root file system made here from the host's static
-#                         busybox (Debian package busybox-static), imported
+#   borealis/base:latest  a root file system made here from a static busybox
+#                         (Debian's busybox-static: the host's, or fetched
+#                         into the tool cache by scripts/busybox.sh), imported
 #                         with `docker import`: no RUN step, no base image;
 #   borealis/demo:latest  FROM borealis/base:latest plus the static demo
 #                         server, from a COPY-only Dockerfile.
@@ -12,7 +13,8 @@
 set -euo pipefail
 
 BIN=${BIN:-bin}
-BUSYBOX=${BUSYBOX:-/bin/busybox}
+# A static busybox: the system's, or one fetched into the tool cache.
+BUSYBOX=$("$(dirname "$0")/../scripts/busybox.sh")
 BASE_IMAGE=borealis/base:latest
 DEMO_IMAGE=borealis/demo:latest
 HASH_LABEL=borealis.rootfs.sha256
@@ -20,10 +22,6 @@ HASH_LABEL=borealis.rootfs.sha256
 die() { echo "images/build.sh: $*" >&2; exit 1; }
 
 command -v docker >/dev/null || die "docker CLI not found"
-[ -x "$BUSYBOX" ] || die "$BUSYBOX is missing: install busybox-static (apt-get install busybox-static)"
-if command -v ldd >/dev/null && ldd "$BUSYBOX" >/dev/null 2>&1; then
-	die "$BUSYBOX is dynamically linked: install busybox-static (apt-get install busybox-static)"
-fi
 DEMO_BIN="$BIN/borealis-demo"
 [ -x "$DEMO_BIN" ] || die "$DEMO_BIN is missing: build it first (make build)"
 docker info >/dev/null 2>&1 || die "the Docker daemon is not reachable (docker info failed)"
