@@ -38,8 +38,8 @@ demo)
 	if [ -f "$data/worker.pid" ] && kill -0 "$(cat "$data/worker.pid")" 2>/dev/null; then
 		ours=yes
 	fi
-	if [ -z "$ours" ] && [ -z "${BOREALIS_WORKER_METRICS_ADDRESS+set}" ] && (exec 3<>/dev/tcp/127.0.0.1/9464) 2>/dev/null; then
-		problem "port 9464 (worker metrics) is taken, likely by a worker started outside the demo: stop it, or run BOREALIS_WORKER_METRICS_ADDRESS= make demo (no metrics)"
+	if [ -z "$ours" ] && [ -z "${BOREALIS_WORKER_METRICS_ADDRESS:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/9464) 2>/dev/null; then
+		problem "port 9464 (worker metrics) is taken, likely by a worker started outside the demo: stop it, or give the demo's worker another port: BOREALIS_WORKER_METRICS_ADDRESS=127.0.0.1:9465 make demo"
 	fi
 	;;
 esac

@@ -25,6 +25,7 @@ import (
 	"github.com/borealis-dev/borealis/config/settings"
 	"github.com/borealis-dev/borealis/connect"
 	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/internal/version"
 	"github.com/borealis-dev/borealis/metrics"
 	"github.com/borealis-dev/borealis/sla"
 	"github.com/borealis-dev/borealis/taskapi"
@@ -41,8 +42,13 @@ func main() {
 func run(args []string) error {
 	fs := pflag.NewFlagSet("borealis-worker", pflag.ContinueOnError)
 	settings.AddFlags(fs)
+	showVersion := fs.Bool("version", false, "print the worker's version, Go release and workflows number, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		fmt.Println(version.Line("borealis-worker"))
+		return nil
 	}
 	st, err := settings.Load(fs)
 	if err != nil {
@@ -101,7 +107,10 @@ func run(args []string) error {
 	}
 	defer tc.Close()
 
-	w := worker.New(tc, st.Temporal.TaskQueue, registry.WorkerOptions())
+	wo := registry.WorkerOptions()
+	// The identity carries the version, for the CLI to compare with its own.
+	wo.Identity = version.WorkerIdentity(st.HostName, os.Getpid())
+	w := worker.New(tc, st.Temporal.TaskQueue, wo)
 	restart := taskapi.RestartPolicy{
 		FlappingThreshold: st.Flapping.Threshold,
 		InitialDelay:      st.Flapping.InitialDelay,
@@ -114,7 +123,7 @@ func run(args []string) error {
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
-	logger.Info("worker started", "temporal", st.Temporal.Address, "namespace", st.Temporal.Namespace,
+	logger.Info("worker started", "identity", wo.Identity, "temporal", st.Temporal.Address, "namespace", st.Temporal.Namespace,
 		"task_queue", st.Temporal.TaskQueue, "data_dir", st.DataDir, "ports", fmt.Sprintf("%s:%d-%d", st.Ports.HostAddress, st.Ports.Min, st.Ports.Max),
 		"host", st.HostName, "deployment", st.DeploymentID, "task_user", fmt.Sprintf("%d:%d", st.Tasks.UID, st.Tasks.GID),
 		"docker_parameters", strings.Join(st.AllowedDockerParameters, ","), "volume_host_paths", strings.Join(st.AllowedHostPaths, ","))
@@ -182,8 +191,8 @@ func serveMetrics(addr string, reg *metrics.Registry, logger *slog.Logger) (stop
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("serve metrics: %w (set %s to another address, or to empty to turn metrics off)",
-			err, settings.EnvName(settings.KeyWorkerMetricsAddr))
+		return nil, fmt.Errorf("serve metrics: %w (another worker runs here? set %s to another address, or pass --%s '' to turn metrics off)",
+			err, settings.EnvName(settings.KeyWorkerMetricsAddr), strings.ReplaceAll(strings.ReplaceAll(settings.KeyWorkerMetricsAddr, ".", "-"), "_", "-"))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan struct{})

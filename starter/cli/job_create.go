@@ -26,6 +26,17 @@ type jobCreateOptions struct {
 	jobConfigFlags
 	waitUntil string
 	timeout   time.Duration
+	writeJSON bool
+}
+
+// jobCreateJSON is `job create --write-json` (docs/semantics.md §6.4): the
+// job created, its number of instances, the worker's warnings about its
+// config, and whether a worker admitted it (false: none was polling yet).
+type jobCreateJSON struct {
+	Job       string   `json:"job"`
+	Instances int      `json:"instances"`
+	Warnings  []string `json:"warnings"`
+	Admitted  bool     `json:"admitted"`
 }
 
 func newJobCreateCommand(a *app) *cobra.Command {
@@ -34,7 +45,8 @@ func newJobCreateCommand(a *app) *cobra.Command {
 		Use:   "create KEY CONFIG",
 		Short: "Create a job from a config file and start its instances",
 		Example: `  borealis job create devcluster/www-data/prod/hello examples/jobs/hello_world.aurora
-  borealis job create devcluster/www-data/prod/hello examples/jobs/hello_world.yaml --wait-until RUNNING --timeout 2m`,
+  borealis job create devcluster/www-data/prod/hello examples/jobs/hello_world.yaml --wait-until RUNNING --timeout 2m
+  borealis job create devcluster/www-data/prod/hello examples/jobs/hello_world.yaml --write-json | jq .warnings`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runJobCreate(cmd.Context(), a, o, args[0], args[1])
@@ -43,6 +55,7 @@ func newJobCreateCommand(a *app) *cobra.Command {
 	o.add(cmd)
 	cmd.Flags().StringVar(&o.waitUntil, "wait-until", "", "wait until every instance is PENDING, RUNNING or FINISHED")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "give up waiting after this long (exit 9); 0 waits forever")
+	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print the job created as one JSON object (with --wait-until, once the wait ends); the rest goes to stderr")
 	return cmd
 }
 
@@ -88,32 +101,42 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 	}
 	// The worker checks the job before any instance starts; a refusal is
 	// this command's failure (exit 3).
+	notes := a.notesOut(o.writeJSON)
+	out := jobCreateJSON{Job: key, Instances: job.Instances, Warnings: []string{}}
 	verdict, err := tc.awaitAdmission(ctx, key, run.GetRunID(), o.timeout)
 	switch {
 	case errors.Is(err, errNoWorkerToAdmit):
-		fmt.Fprintf(a.out, "Job create succeeded: %s (%d instances)\n", key, job.Instances)
-		a.printWebUI(st, id, false)
+		fmt.Fprintf(notes, "Job create succeeded: %s (%d instances)\n", key, job.Instances)
+		a.printWebUI(st, id, o.writeJSON)
 		a.warnNoWorker(ctx, tc, a.err)
 		fmt.Fprintf(a.err, "Warning: the job starts once a worker has admitted it; borealis job status %s shows a refusal\n", key)
+		err = nil
 	case err != nil:
-		a.printWebUI(st, id, false)
+		a.printWebUI(st, id, o.writeJSON)
 		return err
 	default:
 		printWarnings(a.err, verdict.Warnings)
-		fmt.Fprintf(a.out, "Job create succeeded: %s (%d instances)\n", key, job.Instances)
-		a.printWebUI(st, id, false)
+		fmt.Fprintf(notes, "Job create succeeded: %s (%d instances)\n", key, job.Instances)
+		a.printWebUI(st, id, o.writeJSON)
+		out.Admitted = true
+		out.Warnings = append(out.Warnings, verdict.Warnings...)
 	}
-	if state == "" {
-		return nil
+	if state != "" {
+		rep := progress.New(notes)
+		err = waitForJob(ctx, tc, key, workflows.TaskStatus(state), o.timeout, rep)
+		rep.Done()
+		if err == nil {
+			fmt.Fprintf(notes, "Every instance of %s reached %s\n", key, state)
+		}
 	}
-	rep := a.newReporter()
-	err = waitForJob(ctx, tc, key, workflows.TaskStatus(state), o.timeout, rep)
-	rep.Done()
-	if err != nil {
-		return err
+	if o.writeJSON {
+		// The job exists whatever the wait gave: scripts get the object, and
+		// the exit code says whether the wait succeeded.
+		if jerr := printJSON(a.out, out); jerr != nil && err == nil {
+			err = jerr
+		}
 	}
-	fmt.Fprintf(a.out, "Every instance of %s reached %s\n", key, state)
-	return nil
+	return err
 }
 
 // waitForJob polls the job's instances until every one reached state

@@ -23,6 +23,29 @@ const diffContext = 2
 
 type jobDiffOptions struct {
 	jobConfigFlags
+	writeJSON bool
+}
+
+// jobDiffJSON is `job diff --write-json` (docs/semantics.md §6.4): the plan
+// of an update to the config, the instances it adds, updates and removes
+// (ascending ids, empty lists when none), and for the updated ones, grouped
+// by the config they run now, the fields of their task that differ.
+type jobDiffJSON struct {
+	Job       string           `json:"job"`
+	Unchanged bool             `json:"unchanged"`
+	Add       []int            `json:"add"`
+	Update    []int            `json:"update"`
+	Remove    []int            `json:"remove"`
+	Changes   []diffChangeJSON `json:"changes"`
+}
+
+// diffChangeJSON is one group of updated instances: FromUpdate is the id
+// of the update whose config they run now, "" for the job's first config;
+// Fields are dotted paths into the task (changedFields).
+type diffChangeJSON struct {
+	Instances  []int    `json:"instances"`
+	FromUpdate string   `json:"fromUpdate"`
+	Fields     []string `json:"fields"`
 }
 
 func newJobDiffCommand(a *app) *cobra.Command {
@@ -31,13 +54,15 @@ func newJobDiffCommand(a *app) *cobra.Command {
 		Use:   "diff KEY CONFIG",
 		Short: "Show what updating a job to a config file would add, change and remove",
 		Example: `  borealis job diff devcluster/www-data/prod/hello examples/jobs/hello_world.aurora
-  borealis job diff devcluster/www-data/prod/hello new.yaml --bind version=2`,
+  borealis job diff devcluster/www-data/prod/hello new.yaml --bind version=2
+  borealis job diff devcluster/www-data/prod/hello new.yaml --write-json | jq .update`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runJobDiff(cmd.Context(), a, o, args[0], args[1])
 		},
 	}
 	o.add(cmd)
+	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print the plan as one JSON object: instances to add, update and remove, and the fields that differ")
 	return cmd
 }
 
@@ -54,6 +79,9 @@ func runJobDiff(ctx context.Context, a *app, o jobDiffOptions, keyArg, path stri
 	defer tc.Close()
 	view := job.View
 	steps := workflows.PlanUpdate(view, *next, nil)
+	if o.writeJSON {
+		return printJSON(a.out, planJSON(job.Key.String(), view, *next, steps))
+	}
 	if len(steps) == 0 {
 		fmt.Fprintln(a.out, unchangedMessage)
 		return nil
@@ -103,6 +131,36 @@ func printPlan(w io.Writer, view workflows.JobView, next config.Job, steps []wor
 			fmt.Fprintln(w, "  "+line)
 		}
 	}
+}
+
+// planJSON is the plan steps of an update of the job to next, as
+// `job diff --write-json` prints it.
+func planJSON(key string, view workflows.JobView, next config.Job, steps []workflows.Step) jobDiffJSON {
+	out := jobDiffJSON{Job: key, Unchanged: len(steps) == 0,
+		Add: []int{}, Update: []int{}, Remove: []int{}, Changes: []diffChangeJSON{}}
+	group := map[string]int{} // a config version's index in Changes
+	for _, s := range steps {
+		switch s.Action {
+		case workflows.ActionAdd:
+			out.Add = append(out.Add, s.Instance)
+		case workflows.ActionRemove:
+			out.Remove = append(out.Remove, s.Instance)
+		case workflows.ActionChange:
+			out.Update = append(out.Update, s.Instance)
+			i, ok := group[s.From]
+			if !ok {
+				i = len(out.Changes)
+				group[s.From] = i
+				fields := changedFields(taskValue(view.Configs[s.From]), taskValue(next))
+				if fields == nil {
+					fields = []string{}
+				}
+				out.Changes = append(out.Changes, diffChangeJSON{FromUpdate: s.From, Fields: fields})
+			}
+			out.Changes[i].Instances = append(out.Changes[i].Instances, s.Instance)
+		}
+	}
+	return out
 }
 
 // taskValue is a job as an update compares it (workflows.TaskFields).

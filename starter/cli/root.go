@@ -93,6 +93,7 @@ elsewhere. Shell completion: borealis completion bash|zsh|fish --help.`,
 	for _, c := range root.Commands() {
 		c.RunE = runGroup
 	}
+	addVersion(a, root)
 	addKeyCompletion(a, root)
 	initDefaultCommands(root)
 	return root

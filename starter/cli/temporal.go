@@ -35,6 +35,8 @@ const (
 type temporalConn struct {
 	client.Client
 	st *settings.Settings
+	// versions warns when a polling worker's version differs.
+	versions *workerVersions
 }
 
 // dial connects to Temporal from the settings. Nothing listening at the
@@ -54,7 +56,7 @@ func (a *app) dial(ctx context.Context) (*temporalConn, error) {
 	if err != nil {
 		return nil, withCode(ExitInvalidParameter, err)
 	}
-	return &temporalConn{Client: c, st: st}, nil
+	return &temporalConn{Client: c, st: st, versions: newWorkerVersions(a.err)}, nil
 }
 
 // webUI is the Temporal Web UI address of a workflow (docs/semantics.md §6).
@@ -100,6 +102,7 @@ func (tc *temporalConn) checkWorker(ctx context.Context) error {
 		return errorf(ExitCommandFailure, "no worker polls task queue %q on %s: start one with make worker",
 			queue, tc.st.Temporal.Address)
 	}
+	tc.versions.check(queue, resp.GetPollers())
 	return nil
 }
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/borealis-dev/borealis/starter/progress"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -60,6 +62,23 @@ func parseUpdateStatus(s string) (workflows.UpdateStatus, error) {
 		names[i] = string(u)
 	}
 	return "", errorf(ExitInvalidParameter, "unknown update status %q: want one of %s", s, strings.Join(names, ", "))
+}
+
+// notesOut is where a command prints its lines for people: stdout, or
+// stderr when stdout carries JSON (--write-json), so that stdout holds one
+// JSON value and nothing else (docs/semantics.md §6.4).
+func (a *app) notesOut(writeJSON bool) io.Writer {
+	if writeJSON {
+		return a.err
+	}
+	return a.out
+}
+
+// printJSON prints v as indented JSON, as every --write-json does.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // newUpdateID makes a random update id shaped like Aurora's, a UUID
@@ -180,9 +199,10 @@ func updatesQuery(key string, statuses []workflows.UpdateStatus) string {
 }
 
 // followUpdate polls the update until it finishes or timeout (0: never)
-// passes, showing its progress as it changes, and returns its final record.
-// Failures to read it are shown and retried, but an unknown update exits 6.
-func followUpdate(ctx context.Context, a *app, tc *temporalConn, key, id string, timeout time.Duration) (workflows.UpdateInfo, error) {
+// passes, showing its progress on w as it changes, and returns its final
+// record. Failures to read it are shown and retried, but an unknown update
+// exits 6.
+func followUpdate(ctx context.Context, a *app, tc *temporalConn, key, id string, timeout time.Duration, w io.Writer) (workflows.UpdateInfo, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -190,7 +210,7 @@ func followUpdate(ctx context.Context, a *app, tc *temporalConn, key, id string,
 	}
 	ticker := time.NewTicker(pollInterval)
 	defer ticker.Stop()
-	show := progressPrinter{r: a.newReporter()}
+	show := progressPrinter{r: progress.New(w)}
 	defer show.done()
 	var info workflows.UpdateInfo
 	lastErr := ""

@@ -92,7 +92,8 @@ func TestNewUpdateID(t *testing.T) {
 func TestUpdateCommandErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"update", "start", "a/b/c/d"},
-		{"update", "wait", "a/b/c/d"},
+		{"update", "wait"},
+		{"update", "wait", "a/b/c/d", "id", "extra"},
 		{"update", "pause"},
 		{"update", "resume", "a/b/c/d", "extra"},
 		{"update", "abort"},
@@ -110,6 +111,7 @@ func TestUpdateCommandErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"update", "start", "a/b/c/d/x", example("hello_world.yaml")},
 		{"update", "pause", "not-a-key"},
+		{"update", "wait", "not-a-key"},
 		{"update", "info", "a/b/c"},
 		{"update", "list", "a/b/c/d", "--status", "DONE"},
 		{"update", "start", helloKey, example("hello_world.yaml"), "--bind", "novalue"},
