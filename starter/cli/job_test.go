@@ -141,6 +141,13 @@ func TestJobLifecycle(t *testing.T) {
 	var keys []string
 	require.NoError(t, json.Unmarshal([]byte(out), &keys))
 	assert.Contains(t, keys, key)
+	parts := strings.Split(key, "/")
+	out = cl.mustRun("job", "list", parts[0]+"/*/"+parts[2], "--write-json")
+	keys = nil
+	require.NoError(t, json.Unmarshal([]byte(out), &keys))
+	assert.Contains(t, keys, key, "a pattern that matches the job lists it")
+	out = cl.mustRun("job", "list", parts[0]+"/nobody-has-this-role")
+	assert.NotContains(t, out, key, "a pattern that does not match leaves it out")
 
 	// endpoints: the http port is the service endpoint.
 	out, stderr, code = cl.run("job", "endpoints", key, "--write-json")
@@ -337,7 +344,7 @@ func TestCommandErrors(t *testing.T) {
 		{"job", "create", "a/b/c/d"},
 		{"job", "create", "a/b/c/d", "x.yaml", "--wait-until"},
 		{"job", "endpoints"},
-		{"job", "list", "extra"},
+		{"job", "list", "a", "extra"},
 		{"task", "run", "a/b/c/d"},
 		{"task", "logs"},
 		{"task", "ssh"},
@@ -355,6 +362,7 @@ func TestCommandErrors(t *testing.T) {
 		{"job", "create", "a/b/c/d", example("hello_world.yaml"), "--wait-until", "DONE"},
 		{"task", "logs", "a/b/c/d"},
 		{"task", "ssh", "a/b/c/d/0-1"},
+		{"job", "list", "a/b/c/d/e"},
 	} {
 		_, stderr, code := run(t, args...)
 		assert.Equal(t, ExitInvalidParameter, code, "%v: %s", args, stderr)
