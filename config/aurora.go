@@ -202,6 +202,12 @@ func (o *object) Attr(name string) (starlark.Value, error) {
 			return t.Attr("name")
 		}
 	}
+	if name == "cron_collision_policy" && o.kind == "Job" {
+		// A cron job's default, as at load time.
+		if s, ok := o.fields["cron_schedule"].(starlark.String); ok && s != "" {
+			return starlark.String(CronKillExisting), nil
+		}
+	}
 	return goToStarlark(defaultValue(o.typ).Field(i)), nil
 }
 

@@ -94,8 +94,10 @@ func DefaultJob() Job {
 }
 
 // fillDerivedNames applies the defaults that depend on other fields: a task's
-// name is its first process's, a job's name is its task's.
+// name is its first process's, a job's name is its task's, and a cron job's
+// collision policy is KILL_EXISTING.
 func (j *Job) fillDerivedNames() {
+	j.fillCronDefaults()
 	if j.Task == nil {
 		return
 	}
@@ -104,6 +106,15 @@ func (j *Job) fillDerivedNames() {
 	}
 	if j.Name == "" {
 		j.Name = j.Task.Name
+	}
+}
+
+// fillCronDefaults gives a cron job Aurora's collision policy default,
+// KILL_EXISTING. A job that is not a cron job keeps an empty policy, so its
+// JSON has no cron keys.
+func (j *Job) fillCronDefaults() {
+	if j.CronSchedule != "" && j.CronCollisionPolicy == "" {
+		j.CronCollisionPolicy = CronKillExisting
 	}
 }
 

@@ -84,6 +84,19 @@ func TestExamples(t *testing.T) {
 			assert.Equal(t, HealthCheckerHTTP, j.HealthChecker())
 			assert.Contains(t, j.Task.Processes[0].Cmdline, "-version 1")
 		},
+		"cron_hello.aurora": func(t *testing.T, j *Job) {
+			assert.True(t, j.IsCron())
+			assert.False(t, j.Service)
+			assert.Equal(t, 1, j.Instances)
+			assert.Equal(t, "* * * * *", j.CronSchedule)
+			assert.Equal(t, CronKillExisting, j.CronCollisionPolicy)
+			c, err := ParseCron(j.CronSchedule)
+			require.NoError(t, err)
+			assert.Equal(t, "* * * * *", c.String())
+			require.Len(t, j.Task.Processes, 1)
+			assert.Contains(t, j.Task.Processes[0].Cmdline, `echo "hello from cron"`)
+			assert.Contains(t, j.Task.Processes[0].Cmdline, "date")
+		},
 		"autopause_update.aurora": func(t *testing.T, j *Job) {
 			assert.True(t, j.Service)
 			s := j.UpdateConfig.EffectiveStrategy()

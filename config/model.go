@@ -255,6 +255,15 @@ type LifecycleConfig struct {
 	HTTP *HTTPLifecycleConfig `json:"http,omitempty"`
 }
 
+// Cron collision policies (Job.CronCollisionPolicy), Aurora's
+// CronCollisionPolicy without the deprecated RUN_OVERLAP.
+const (
+	// CronKillExisting kills the run still active, then starts the new one.
+	CronKillExisting = "KILL_EXISTING"
+	// CronCancelNew skips the scheduled time while a run is active.
+	CronCancelNew = "CANCEL_NEW"
+)
+
 // Job is one Aurora job: a task run as Instances instances.
 type Job struct {
 	Name              string            `json:"name"`
@@ -283,4 +292,19 @@ type Job struct {
 	// keeps its SLA without it (docs/semantics: see docs/concepts.md SLA
 	// section). nil: no SLA.
 	SlaPolicy *SlaPolicy `json:"sla_policy,omitempty"`
+	// CronSchedule makes the job a cron job (docs/semantics.md §9): a
+	// five-field cron expression, minute hour day-of-month month
+	// day-of-week, in UTC (see ParseCron). Empty: not a cron job. omitempty
+	// keeps the JSON of other jobs, and so recorded workflow histories, as
+	// before.
+	CronSchedule string `json:"cron_schedule,omitempty"`
+	// CronCollisionPolicy says what a scheduled time of a cron job does
+	// while the job's previous run is still active (docs/semantics.md §9):
+	// CronKillExisting (the default for a cron job, set at load) or
+	// CronCancelNew. Empty on a job that is not a cron job; omitempty as
+	// for CronSchedule.
+	CronCollisionPolicy string `json:"cron_collision_policy,omitempty"`
 }
+
+// IsCron reports whether the job is a cron job: it has a cron_schedule.
+func (j Job) IsCron() bool { return j.CronSchedule != "" }

@@ -80,7 +80,7 @@ var referenceObjects = []reflect.Type{
 // objectSummaries describes each object, by Aurora name.
 var objectSummaries = map[string]string{
 	"Job": "One Aurora job: a task run as `instances` instances, identified by the job key " +
-		"`cluster/role/environment/name`. `Service(...)` is `Job(service = True, ...)`. " +
+		"`cluster/role/environment/name`. `Service(...)` is `Job(service = True, ...)`; a job with a `cron_schedule` is a cron job (docs/semantics.md §9). " +
 		"An Aurora file assigns a list of jobs to `jobs`; YAML and JSON files have a top-level `jobs` list.",
 	"Task": "A set of processes run together in one container (one task per instance at a time). " +
 		"Processes without constraints run in parallel. `SequentialTask(...)` is a `Task` whose processes " +
@@ -184,6 +184,15 @@ var fieldDocs = map[string]fieldDoc{
 	"Job.enable_hooks":        {meaning: "Aurora's client hooks. Accepted; not acted on."},
 	"Job.sla_policy": {meaning: "The job's SLA (SlaPolicy): CountSlaPolicy, PercentageSlaPolicy or CoordinatorSlaPolicy; " +
 		"used by updates with `sla_aware = True`."},
+	"Job.cron_schedule": {meaning: "Makes the job a cron job (docs/semantics.md §9), run by `borealis cron schedule`: a five-field cron expression " +
+		"`minute hour day-of-month month day-of-week`, in UTC. Each field takes `*`, numbers, ranges `a-b`, steps `*/n` and " +
+		"`a-b/n`, and comma lists of these; month names `JAN`-`DEC` and day names `SUN`-`SAT` in any case; day-of-week 0-7, " +
+		"0 and 7 both Sunday. When both day-of-month and day-of-week are restricted (neither is `*`), a day matching either " +
+		"runs. No `@hourly`-style macros, seconds, years, `?`, `L`, `W` or `#`, and no schedule that never runs (`0 0 30 2 *`). " +
+		"Not with `service = True`."},
+	"Job.cron_collision_policy": {meaning: "What a scheduled time of a cron job does while its previous run is still active (docs/semantics.md §9): " +
+		"`KILL_EXISTING` kills that run, then starts the new one; `CANCEL_NEW` skips this time. Aurora's deprecated " +
+		"`RUN_OVERLAP` is refused; so is the field without `cron_schedule`.", derived: "`KILL_EXISTING` for a cron job, else unset"},
 
 	// Task
 	"Task.name":        {meaning: "Task name; a [name](#limits) of letters, digits, `_`, `-` and `.`.", derived: "the first process's name"},

@@ -217,6 +217,7 @@ func validateJob(errs *Errors, path string, j *Job) {
 		// Aurora's scheduler checks a tier as an identifier too.
 		c.at("tier").identOptional(j.Tier)
 	}
+	validateCron(c, j)
 	validateHealthCheck(c.at("health_check_config"), j.HealthCheckConfig)
 	validateUpdate(c.at("update_config"), j.UpdateConfig, j.Instances)
 	if j.UpdateConfig.SlaAware && j.SlaPolicy == nil {

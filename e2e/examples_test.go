@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,8 @@ var exampleUpdates = map[string]struct {
 
 // TestExamples runs every job file of examples/jobs as its comments say,
 // under this test's cluster and role: `job create --wait-until RUNNING`
-// (FINISHED for a job that is not a service), for a file that takes
+// (FINISHED for a job that is not a service; a cron job is scheduled,
+// started by hand to a FINISHED run and descheduled), for a file that takes
 // {{version}} an `update start --bind version=2 --wait` (resumed and
 // pulsed as it asks) with the expected exit code, then `job killall`.
 func TestExamples(t *testing.T) {
@@ -80,6 +82,10 @@ func runExample(t *testing.T, src string) {
 		cl.Keys = append(cl.Keys, key)
 		if r := cl.Run("job", "inspect", key, path); r.Code != harness.ExitOK {
 			t.Fatalf("%s: job inspect: %s", src, r)
+		}
+		if job.IsCron() {
+			runCronExample(t, cl, src, key, path)
+			continue
 		}
 		want := "RUNNING"
 		if !job.Service {
@@ -159,4 +165,24 @@ func checkDemoVersions(t *testing.T, s harness.JobStatus, version int) {
 			return
 		}
 	}
+}
+
+// runCronExample schedules a cron job, starts a run by hand, waits for a
+// run to finish and deschedules the job. The schedule's own minute may
+// come meanwhile: a run it kills (KILL_EXISTING) or skips (CANCEL_NEW) is
+// no failure.
+func runCronExample(t *testing.T, cl *harness.Cluster, src, key, path string) {
+	t.Cleanup(func() { cl.Run("cron", "deschedule", key) })
+	cl.MustRun("cron", "schedule", key, path)
+	cl.MustRun("cron", "start", key)
+	show := cl.WaitCron(key, 90*time.Second, "a run FINISHED", func(s harness.CronShow) bool {
+		return slices.ContainsFunc(s.Runs, func(r harness.CronRun) bool { return r.Outcome == "FINISHED" })
+	})
+	for _, r := range show.Runs {
+		collided := r.Outcome == "SKIPPED" || (r.Outcome == "KILLED" && strings.Contains(r.Message, "KILL_EXISTING"))
+		if r.Outcome != "FINISHED" && !collided {
+			t.Errorf("%s: run %s ended %s, want FINISHED:\n%s", src, r.RunID, r.Outcome, show)
+		}
+	}
+	cl.MustRun("cron", "deschedule", key)
 }

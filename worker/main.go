@@ -119,7 +119,8 @@ func run(args []string) error {
 	acts := &activities.Activities{Runtime: docker, Logger: logger, Restart: restart,
 		Policy: workerPolicy(st), SecretsDir: st.SecretsDir}
 	registry.Register(w, acts, tc,
-		registry.WithSLA(sla.Settings{CheckInterval: st.SLA.CheckInterval, MinInstances: st.SLA.MinInstances, NonProduction: st.SLA.NonProduction}))
+		registry.WithSLA(sla.Settings{CheckInterval: st.SLA.CheckInterval, MinInstances: st.SLA.MinInstances, NonProduction: st.SLA.NonProduction}),
+		registry.WithCronCatchupWindow(st.Cron.CatchupWindow))
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}

@@ -25,6 +25,11 @@ type InstanceInput struct {
 	Policy taskapi.RestartPolicy `json:"policy"`
 	// State is carried across continue-as-new; nil on the first run.
 	State *InstanceState `json:"state,omitempty"`
+	// CronRun names the cron run the instance belongs to, and NotifyEnded
+	// the workflow (its job's) told when the instance ends ("": none, not
+	// a cron run).
+	CronRun     string `json:"cron_run,omitempty"`
+	NotifyEnded string `json:"notify_ended,omitempty"`
 }
 
 // InstanceState is what an instance workflow remembers across runs.
@@ -143,7 +148,24 @@ func (w *instance) run(ctx workflow.Context) (InstanceStatus, error) {
 	}
 	w.answerLeftovers(ctx)
 	w.awaitRemovals(ctx, false)
+	w.notifyEnded(ctx)
 	return w.status(), nil
+}
+
+// notifyEnded tells the job of a cron run that the instance has ended, and
+// how its last task ended (only instances of a cron run, so it adds
+// nothing to the history of any other).
+func (w *instance) notifyEnded(ctx workflow.Context) {
+	if w.in.NotifyEnded == "" {
+		return
+	}
+	e := CronInstanceEnded{RunID: w.in.CronRun, Instance: w.in.Instance, Status: StatusLost}
+	if n := len(w.st.Inactive); n > 0 {
+		e.Status = w.st.Inactive[n-1].Status
+	}
+	if delivered, err := send(ctx, viaActivity, Message{WorkflowID: w.in.NotifyEnded, CronEnded: &e}); err != nil || !delivered[0] {
+		w.logger.Warn("tell the cron job the instance ended: it has ended", "to", w.in.NotifyEnded, "error", err)
+	}
 }
 
 // status is the answer to the status query.

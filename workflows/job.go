@@ -40,6 +40,8 @@ type JobState struct {
 	MaxInstances int `json:"max_instances,omitempty"`
 	// Warnings are what the worker said when it admitted the job.
 	Warnings []string `json:"warnings,omitempty"`
+	// Cron is the record of a cron job's runs (nil: not a cron job).
+	Cron *CronState `json:"cron,omitempty"`
 }
 
 // InstanceRef is one instance of a job and the config version it runs.
@@ -68,6 +70,8 @@ type JobView struct {
 	Warnings []string `json:"warnings,omitempty"`
 	// MaxInstances is the worker's jobs.max_instances (0: not known).
 	MaxInstances int `json:"max_instances,omitempty"`
+	// Cron is a cron job's schedule and runs (nil: not a cron job).
+	Cron *CronView `json:"cron,omitempty"`
 }
 
 // InstanceIDs returns the job's instance ids in order.
@@ -123,6 +127,14 @@ type job struct {
 	recording int
 	records   workflow.ReceiveChannel
 	dones     workflow.ReceiveChannel
+	// cronRequests are a cron job's run requests and cronEnds its run
+	// instances' ends; cronHandling counts those being acted on.
+	cronRequests workflow.ReceiveChannel
+	cronEnds     workflow.ReceiveChannel
+	cronHandling int
+	// closing is set once the run ends or continues as new: no cron
+	// request is taken any more.
+	closing bool
 }
 
 func (j *job) key() string { return j.in.Job.Key() }
@@ -156,24 +168,38 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 		}
 	})
 	j.admitted = j.st.Started
+	if !j.st.Started && j.in.Job.IsCron() {
+		// A cron job is one from the start: its cron operations wait for
+		// the admission (busy) rather than being refused.
+		j.st.Cron = &CronState{}
+	}
 	if !j.st.Started {
 		if err := j.admit(ctx); err != nil {
 			return j.refusedEnd(ctx, err)
 		}
-		if err := j.startInstances(ctx, j.ids()); err != nil {
-			return j.view(), err
+		// A cron job's instances start with each run.
+		if j.st.Cron == nil {
+			if err := j.startInstances(ctx, j.ids()); err != nil {
+				return j.view(), err
+			}
 		}
 		j.st.Started = true
 	}
+	if j.st.Cron != nil {
+		j.startCron(ctx)
+	}
 	err := workflow.Await(ctx, func() bool {
-		return j.ended || historyFullAt(workflow.GetInfo(ctx).GetCurrentHistoryLength())
+		return j.ended || (historyFullAt(workflow.GetInfo(ctx).GetCurrentHistoryLength()) && j.cronHandling == 0)
 	})
 	if err != nil {
 		return j.view(), err
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) && j.recording == 0 }); err != nil {
+	if err := workflow.Await(ctx, func() bool {
+		return workflow.AllHandlersFinished(ctx) && j.recording == 0 && j.cronHandling == 0
+	}); err != nil {
 		return j.view(), err
 	}
+	j.closing = true
 	if j.ended {
 		return j.view(), nil
 	}
@@ -192,6 +218,7 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 		}
 		j.updateDone(d)
 	}
+	j.drainCron()
 	in := j.in
 	st := j.st
 	in.State = &st
@@ -201,7 +228,7 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 func (j *job) view() JobView {
 	return JobView{JobKey: j.key(), Instances: j.st.Instances, Configs: j.st.Configs, Killed: j.st.Killed,
 		Updating: j.st.Updating, Busy: j.busy, Ended: j.ended, Refused: j.refused,
-		Warnings: j.st.Warnings, MaxInstances: j.st.MaxInstances}
+		Warnings: j.st.Warnings, MaxInstances: j.st.MaxInstances, Cron: cronView(j.in.Job, j.st.Cron)}
 }
 
 func (j *job) ids() []int { return j.view().InstanceIDs() }

@@ -27,6 +27,11 @@ func (j *job) startInstances(ctx workflow.Context, ids []int) error {
 // launchInstance starts one instance workflow, with state carried in when
 // an update adds it (the watch that judges its first task).
 func (j *job) launchInstance(ctx workflow.Context, id int, state *InstanceState) workflow.ChildWorkflowFuture {
+	return j.launch(ctx, id, state, nil)
+}
+
+// launch is launchInstance with the input changed by with, when set.
+func (j *job) launch(ctx workflow.Context, id int, state *InstanceState, with func(*InstanceInput)) workflow.ChildWorkflowFuture {
 	version := j.st.Instances[j.instance(id)].ConfigVersion
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            InstanceWorkflowID(j.key(), id),
@@ -35,9 +40,13 @@ func (j *job) launchInstance(ctx workflow.Context, id int, state *InstanceState)
 		StaticSummary:         fmt.Sprintf("instance %d of %s", id, j.key()),
 		TypedSearchAttributes: temporal.NewSearchAttributes(JobKeyAttribute.ValueSet(j.key())),
 	})
-	return workflow.ExecuteChildWorkflow(cctx, InstanceWorkflowName, InstanceInput{
+	in := InstanceInput{
 		JobKey: j.key(), Instance: id, Job: j.st.Configs[version], ConfigVersion: version, Policy: j.in.Policy, State: state,
-	})
+	}
+	if with != nil {
+		with(&in)
+	}
+	return workflow.ExecuteChildWorkflow(cctx, InstanceWorkflowName, in)
 }
 
 // instanceStarted waits until an instance workflow runs.

@@ -76,6 +76,9 @@ func (j *job) registerHandlers(ctx workflow.Context) error {
 		{UpdateKill, j.kill, func(r KillRequest) error { return j.validateInstances(r.Instances, false) }},
 		{UpdateKillAll, j.killAll, func() error { return j.validateFree() }},
 		{UpdateRestart, j.restart, func(r RestartRequest) error {
+			if err := j.refuseForCron("job restart"); err != nil {
+				return err
+			}
 			if r.BatchSize < 1 {
 				return fmt.Errorf("batch size must be > 0, got %d", r.BatchSize)
 			}
@@ -86,6 +89,9 @@ func (j *job) registerHandlers(ctx workflow.Context) error {
 		}},
 		{UpdateStartUpdate, j.startUpdate, j.validateUpdate},
 		{UpdateAdd, j.add, func(r AddRequest) error {
+			if err := j.refuseForCron("job add"); err != nil {
+				return err
+			}
 			if r.Count < 1 {
 				return fmt.Errorf("count must be > 0, got %d", r.Count)
 			}
@@ -95,6 +101,8 @@ func (j *job) registerHandlers(ctx workflow.Context) error {
 			return j.validateAdd(r)
 		}},
 		{UpdateAdmission, j.admission, nil},
+		{UpdateCronSchedule, j.cronSchedule, j.validateCronSchedule},
+		{UpdateCronDeschedule, j.cronDeschedule, func() error { return j.validateCron() }},
 	}
 	for _, h := range handlers {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler, workflow.UpdateHandlerOptions{Validator: h.validate}); err != nil {
@@ -194,6 +202,9 @@ func (j *job) request(ctx workflow.Context, ids []int, kind RequestKind, watchSe
 func (j *job) kill(ctx workflow.Context, r KillRequest) (OpResult, error) {
 	j.busy = "kill"
 	defer func() { j.busy = "" }()
+	if j.st.Cron != nil {
+		return j.killCron(ctx, r)
+	}
 	replies, err := j.request(ctx, r.Instances, RequestKill, 0)
 	if err != nil {
 		return OpResult{}, err
@@ -214,7 +225,39 @@ func (j *job) kill(ctx workflow.Context, r KillRequest) (OpResult, error) {
 }
 
 func (j *job) killAll(ctx workflow.Context) (OpResult, error) {
+	if j.st.Cron != nil {
+		// A cron job's killall kills the active run; the schedule stays.
+		var ids []int
+		if run := j.st.Cron.Active; run != nil {
+			ids = run.Instances
+		}
+		return j.kill(ctx, KillRequest{Instances: ids})
+	}
 	return j.kill(ctx, KillRequest{Instances: j.ids()})
+}
+
+// killCron kills instances of a cron job's active run (none when no run is
+// active); the job and its schedule stay.
+func (j *job) killCron(ctx workflow.Context, r KillRequest) (OpResult, error) {
+	res := OpResult{Instances: []int{}}
+	run := j.st.Cron.Active
+	if run == nil || len(r.Instances) == 0 {
+		return res, nil
+	}
+	if run.Kill == "" {
+		run.Kill = "killed by a user"
+	}
+	replies, err := j.killRunInstances(ctx, r.Instances)
+	if err != nil {
+		return res, err
+	}
+	for _, rep := range replies {
+		res.Instances = append(res.Instances, rep.Instance)
+		if rep.Outcome != OutcomeKilled {
+			res.failed(rep.Instance, rep.Message)
+		}
+	}
+	return res, nil
 }
 
 func (j *job) restart(ctx workflow.Context, r RestartRequest) (OpResult, error) {

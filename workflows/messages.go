@@ -9,14 +9,17 @@ import (
 )
 
 // Message is one signal a workflow sends to another (see send): exactly
-// one of Request, Reply, Record and Done is set. Through SendMessages,
+// one of Request, Reply, Record, Done, CronRun, CronDone and CronEnded is set. Through SendMessages,
 // package messenger sends it.
 type Message struct {
-	WorkflowID string           `json:"workflow_id"`
-	Request    *InstanceRequest `json:"request,omitempty"`
-	Reply      *InstanceReply   `json:"reply,omitempty"`
-	Record     *RecordRequest   `json:"record,omitempty"`
-	Done       *UpdateDone      `json:"done,omitempty"`
+	WorkflowID string             `json:"workflow_id"`
+	Request    *InstanceRequest   `json:"request,omitempty"`
+	Reply      *InstanceReply     `json:"reply,omitempty"`
+	Record     *RecordRequest     `json:"record,omitempty"`
+	Done       *UpdateDone        `json:"done,omitempty"`
+	CronRun    *CronRunRequest    `json:"cron_run,omitempty"`
+	CronDone   *CronRun           `json:"cron_done,omitempty"`
+	CronEnded  *CronInstanceEnded `json:"cron_ended,omitempty"`
 }
 
 // Signal is the signal name and argument of m.
@@ -30,6 +33,12 @@ func (m Message) Signal() (string, any, error) {
 		return SignalRecord, *m.Record, nil
 	case m.Done != nil:
 		return SignalUpdateDone, *m.Done, nil
+	case m.CronRun != nil:
+		return SignalCronRun, *m.CronRun, nil
+	case m.CronDone != nil:
+		return SignalCronDone, *m.CronDone, nil
+	case m.CronEnded != nil:
+		return SignalCronInstanceEnded, *m.CronEnded, nil
 	}
 	return "", nil, fmt.Errorf("message to %s carries nothing", m.WorkflowID)
 }

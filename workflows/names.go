@@ -11,6 +11,9 @@ const (
 	JobWorkflowName      = "JobWorkflow"
 	InstanceWorkflowName = "InstanceWorkflow"
 	UpdateWorkflowName   = "UpdateWorkflow"
+	// CronRunWorkflowName is the workflow a cron job's schedule starts at
+	// each scheduled time.
+	CronRunWorkflowName = "CronRunWorkflow"
 )
 
 // Signal, query and update names.
@@ -40,6 +43,20 @@ const (
 	// taskapi.ErrTypeRefused refusal.
 	UpdateAdmission = "admission"
 
+	// UpdateCronSchedule replaces a cron job's config (config.Job) and
+	// answers the worker's taskapi.AdmitJobResult.
+	UpdateCronSchedule = "cron-schedule"
+	// UpdateCronDeschedule ends a cron job once no run is active; it
+	// answers the job's CronView.
+	UpdateCronDeschedule = "cron-deschedule"
+	// SignalCronRun carries a CronRunRequest from a run workflow to its job.
+	SignalCronRun = "cron-run"
+	// SignalCronDone carries the CronRun a job ran back to the run workflow.
+	SignalCronDone = "cron-done"
+	// SignalCronInstanceEnded carries a CronInstanceEnded from an instance
+	// of a cron run to its job.
+	SignalCronInstanceEnded = "cron-instance-ended"
+
 	// SignalRecord carries a RecordRequest from an update to its job.
 	SignalRecord = "record"
 	// SignalUpdateDone carries an UpdateDone from an update to its job.
@@ -62,6 +79,13 @@ func UpdateWorkflowID(jobKey, updateID string) string {
 
 // JobWorkflowID is the id of a job's workflow: job/<cluster/role/env/name>.
 func JobWorkflowID(jobKey string) string { return "job/" + jobKey }
+
+// CronScheduleID is the id of a cron job's Temporal Schedule: cron/<key>.
+func CronScheduleID(jobKey string) string { return "cron/" + jobKey }
+
+// CronRunWorkflowID is the id the schedule gives its run workflows; Temporal
+// appends each run's scheduled time to it (cron/<key>/run-<time>).
+func CronRunWorkflowID(jobKey string) string { return "cron/" + jobKey + "/run" }
 
 // InstanceWorkflowID is the id of an instance's workflow: job/<key>/<instance>.
 func InstanceWorkflowID(jobKey string, instance int) string {

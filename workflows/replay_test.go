@@ -45,6 +45,7 @@ func replayHistory(t *testing.T, workflowID, runID string, h *historypb.History,
 	r.RegisterWorkflowWithOptions(workflows.JobWorkflow, workflow.RegisterOptions{Name: workflows.JobWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: workflows.InstanceWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.UpdateWorkflow, workflow.RegisterOptions{Name: workflows.UpdateWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.CronRunWorkflow, workflow.RegisterOptions{Name: workflows.CronRunWorkflowName})
 	return r.ReplayWorkflowHistoryWithOptions(nil, h, worker.ReplayWorkflowHistoryOptions{
 		OriginalExecution: workflow.Execution{ID: workflowID, RunID: runID},
 	})

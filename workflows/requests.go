@@ -69,8 +69,11 @@ func endedReply(req InstanceRequest, id int) InstanceReply {
 	if req.Kind == RequestKill {
 		outcome = OutcomeKilled
 	}
-	return InstanceReply{Key: req.Key, Instance: id, Outcome: outcome, Message: "instance has ended"}
+	return InstanceReply{Key: req.Key, Instance: id, Outcome: outcome, Message: instanceEndedMessage}
 }
+
+// instanceEndedMessage is the message of endedReply.
+const instanceEndedMessage = "instance has ended"
 
 // resendVersion gates resending unanswered requests (workflow versioning:
 // runs that started before it wait without timers, as they did).

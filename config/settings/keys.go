@@ -34,6 +34,8 @@ const (
 	KeySLACheckInterval  = "sla.check_interval"
 	KeySLAMinInstances   = "sla.min_instances"
 	KeySLANonProduction  = "sla.non_production"
+	// KeyCronCatchupWindow is how late a cron run may begin and still run.
+	KeyCronCatchupWindow = "cron.catchup_window"
 	KeyWorkerMetricsAddr = "worker.metrics_address"
 	KeyLogLevel          = "log_level"
 
@@ -91,6 +93,7 @@ var all = []setting{
 	{KeySLACheckInterval, "how often an SLA-aware update asks again whether an instance may go", constant("5s")},
 	{KeySLAMinInstances, "jobs with fewer active instances skip the SLA check", constant("20")},
 	{KeySLANonProduction, "check the SLA of non-production jobs too", constant("false")},
+	{KeyCronCatchupWindow, "a cron run that begins later than this after its scheduled time is skipped", constant("60s")},
 	{KeyWorkerMetricsAddr, "worker Prometheus metrics listen address (empty: off)", constant("127.0.0.1:9464")},
 	{KeyLogLevel, "log level: debug, info, warn, error", constant("info")},
 	{KeyTasksUID, "uid task processes run as (0: root, only when set)", constant("65534")},

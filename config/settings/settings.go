@@ -37,6 +37,8 @@ type Settings struct {
 	Ports      Ports
 	Flapping   Flapping
 	SLA        SLA
+	// Cron configures cron jobs' schedules and runs.
+	Cron Cron
 	// MetricsAddress is where the worker serves Prometheus metrics ("" = off).
 	MetricsAddress string
 	LogLevel       string
@@ -101,6 +103,14 @@ type Flapping struct {
 	Threshold    time.Duration
 	InitialDelay time.Duration
 	MaxDelay     time.Duration
+}
+
+// Cron configures cron jobs (docs/semantics.md §9).
+type Cron struct {
+	// CatchupWindow is how late after its scheduled time a run may begin:
+	// the worker skips a later one, and the schedule keeps missed times as
+	// long (at least Temporal's 10 s).
+	CatchupWindow time.Duration
 }
 
 // SLA configures the worker's SLA-aware updates (Aurora 0.21): an update with
@@ -245,6 +255,7 @@ func Load(fs *pflag.FlagSet) (*Settings, error) {
 		{KeyFlappingMax, &st.Flapping.MaxDelay},
 		{KeySandboxRetention, &st.SandboxRetention},
 		{KeySLACheckInterval, &st.SLA.CheckInterval},
+		{KeyCronCatchupWindow, &st.Cron.CatchupWindow},
 	}
 	for _, d := range durations {
 		val, err := time.ParseDuration(get(d.key))

@@ -51,6 +51,9 @@ func (s *Settings) validate() []error {
 	if s.SLA.MinInstances < 0 {
 		errs = append(errs, fmt.Errorf("%s: must not be negative", KeySLAMinInstances))
 	}
+	if _, err := time.ParseDuration(fmt.Sprint(s.values[KeyCronCatchupWindow])); err == nil && s.Cron.CatchupWindow <= 0 {
+		errs = append(errs, fmt.Errorf("%s: must be > 0", KeyCronCatchupWindow))
+	}
 	return errs
 }
 

@@ -15,7 +15,7 @@ var cliFlags = []string{
 	"config", "open-browser",
 	"temporal-address", "temporal-namespace", "temporal-task-queue",
 	"temporal-api-key", "temporal-tls-cert", "temporal-tls-key", "temporal-tls-ca",
-	"temporal-tls-server-name", "temporal-web-ui",
+	"temporal-tls-server-name", "temporal-web-ui", "cron-catchup-window",
 }
 
 // workerFlags are the global flags of the worker's settings, which the CLI

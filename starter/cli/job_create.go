@@ -70,7 +70,9 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 	var job *config.Job
 	tc, _, err := a.openJob(ctx, keyArg, openJobOptions{Before: func(jobkey.Key, []int) error {
 		var err error
-		job, err = o.loadJob(keyArg, path)
+		if job, err = o.loadJob(keyArg, path); err == nil && job.IsCron() {
+			err = errorf(ExitCommandFailure, `Cron jobs may only be scheduled with "borealis cron schedule" command.`)
+		}
 		return err
 	}})
 	if err != nil {
@@ -81,23 +83,9 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 	key := job.Key()
 	st := tc.st
 	id := workflows.JobWorkflowID(key)
-	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                                       id,
-		TaskQueue:                                st.Temporal.TaskQueue,
-		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
-		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.JobKeyAttribute.ValueSet(key)),
-		StaticSummary:                            fmt.Sprintf("job %s: %d instances", key, job.Instances),
-	}, workflows.JobWorkflowName, workflows.JobInput{
-		Job: *job,
-	})
-	var exists *serviceerror.WorkflowExecutionAlreadyStarted
-	if errors.As(err, &exists) {
-		return errorf(ExitCommandFailure, "job %s already exists", key)
-	}
+	run, err := tc.startJob(ctx, *job, fmt.Sprintf("job %s: %d instances", key, job.Instances))
 	if err != nil {
-		return tc.temporalError(err, "create job "+key)
+		return err
 	}
 	// The worker checks the job before any instance starts; a refusal is
 	// this command's failure (exit 3).
@@ -137,6 +125,28 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 		}
 	}
 	return err
+}
+
+// startJob starts the workflow of a new job; one that exists exits 4.
+func (tc *temporalConn) startJob(ctx context.Context, job config.Job, summary string) (client.WorkflowRun, error) {
+	key := job.Key()
+	run, err := tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                                       workflows.JobWorkflowID(key),
+		TaskQueue:                                tc.st.Temporal.TaskQueue,
+		WorkflowIDConflictPolicy:                 enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+		WorkflowIDReusePolicy:                    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(workflows.JobKeyAttribute.ValueSet(key)),
+		StaticSummary:                            summary,
+	}, workflows.JobWorkflowName, workflows.JobInput{Job: job})
+	var exists *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &exists) {
+		return nil, errorf(ExitCommandFailure, "job %s already exists", key)
+	}
+	if err != nil {
+		return nil, tc.temporalError(err, "create job "+key)
+	}
+	return run, nil
 }
 
 // waitForJob polls the job's instances until every one reached state

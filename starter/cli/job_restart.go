@@ -68,7 +68,7 @@ func newJobRestartCommand(a *app) *cobra.Command {
 }
 
 func runJobRestart(ctx context.Context, a *app, o jobRestartOptions, spec string) error {
-	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Before: func(jobkey.Key, []int) error {
+	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Check: checkQuery, Before: func(jobkey.Key, []int) error {
 		if o.refused != "" {
 			return errorf(ExitInvalidCommand, "--%s is not supported yet: %s", o.refused, unsupportedRestartFlags[o.refused])
 		}
@@ -85,6 +85,10 @@ func runJobRestart(ctx context.Context, a *app, o jobRestartOptions, spec string
 	}
 	defer tc.Close()
 	key, ids := job.Key, job.IDs
+	if job.View.Cron != nil {
+		// Said before anything is printed (the job's workflow refuses it too).
+		return errorf(ExitCommandFailure, "job %s is a cron job: job restart is not supported for it (cron start runs it now, cron schedule changes it)", key)
+	}
 	wctx := ctx
 	if o.timeout > 0 {
 		var cancel context.CancelFunc

@@ -39,6 +39,11 @@ func (tc *temporalConn) snapshot(ctx context.Context, key string, o snapshotOpti
 		return &jobSnapshot{key: key, view: view}, nil
 	}
 	ids := view.InstanceIDs()
+	if view.Cron != nil {
+		// A cron job's instances are those of its active or latest run.
+		ids = cronInstanceIDs(view.Cron)
+		o.ended = false
+	}
 	if o.only != nil {
 		var missing []int
 		for _, id := range o.only {

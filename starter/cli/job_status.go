@@ -176,13 +176,19 @@ func printStatus(w io.Writer, snap *jobSnapshot, live map[int]*taskapi.HealthPro
 		}
 	}
 	fmt.Fprintf(w, "Job %s: %d active of %d instances", snap.key, active, len(snap.view.Instances))
-	if snap.view.Ended {
+	switch {
+	case snap.view.Ended && snap.view.Cron != nil:
+		fmt.Fprint(w, " (descheduled)")
+	case snap.view.Ended:
 		fmt.Fprint(w, " (killed)")
 	}
 	if snap.view.Busy != "" {
 		fmt.Fprintf(w, " (%s in progress)", snap.view.Busy)
 	}
 	fmt.Fprintln(w)
+	if snap.view.Cron != nil {
+		cronStatus(w, snap.view.Cron)
+	}
 	if len(snap.instances) == 0 {
 		return nil
 	}

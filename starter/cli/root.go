@@ -89,7 +89,7 @@ elsewhere. Shell completion: borealis completion bash|zsh|fish --help.`,
 	task.AddCommand(newTaskRunCommand(a), newTaskSSHCommand(a), newTaskLogsCommand(a))
 	cfg := &cobra.Command{Use: "config", Short: "Borealis's own settings"}
 	cfg.AddCommand(newConfigShowCommand(a), newConfigReferenceCommand(a))
-	root.AddCommand(job, newUpdateCommand(a), task, cfg)
+	root.AddCommand(job, newUpdateCommand(a), newCronCommand(a), task, cfg)
 	for _, c := range root.Commands() {
 		c.RunE = runGroup
 	}
@@ -107,6 +107,8 @@ var cliSettings = []string{
 	settings.KeyTemporalAddress, settings.KeyTemporalNamespace, settings.KeyTemporalTaskQueue,
 	settings.KeyTemporalAPIKey, settings.KeyTemporalTLSCert, settings.KeyTemporalTLSKey,
 	settings.KeyTemporalTLSCA, settings.KeyTemporalTLSServer, settings.KeyWebUI,
+	// The schedules the CLI makes keep missed times this long.
+	settings.KeyCronCatchupWindow,
 }
 
 // hideWorkerFlags hides, of the flags settings.AddFlags declared on fs,

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/borealis-dev/borealis/activities"
+	"github.com/borealis-dev/borealis/cron"
 	"github.com/borealis-dev/borealis/messenger"
 	"github.com/borealis-dev/borealis/sla"
 	"github.com/borealis-dev/borealis/taskio"
@@ -22,11 +23,16 @@ import (
 type Option func(*options)
 
 type options struct {
-	sla sla.Settings
+	sla         sla.Settings
+	cronCatchup time.Duration
 }
 
 // WithSLA sets the worker's SLA settings (default sla.DefaultSettings).
 func WithSLA(s sla.Settings) Option { return func(o *options) { o.sla = s } }
+
+// WithCronCatchupWindow sets the worker's cron.catchup_window (default
+// cron.DefaultCatchupWindow).
+func WithCronCatchupWindow(d time.Duration) Option { return func(o *options) { o.cronCatchup = d } }
 
 // Register adds every workflow, the activities of a, the SendMessages
 // activity that signals workflows through c, and the AwaitSLA activity that
@@ -41,12 +47,15 @@ func Register(r worker.Registry, a *activities.Activities, c client.Client, opts
 	r.RegisterWorkflowWithOptions(workflows.JobWorkflow, workflow.RegisterOptions{Name: workflows.JobWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.InstanceWorkflow, workflow.RegisterOptions{Name: workflows.InstanceWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.UpdateWorkflow, workflow.RegisterOptions{Name: workflows.UpdateWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.CronRunWorkflow, workflow.RegisterOptions{Name: workflows.CronRunWorkflowName})
 	taskio.RegisterWorkflows(r)
 	r.RegisterActivity(a)
 	m := &messenger.Messenger{Client: c}
 	r.RegisterActivityWithOptions(m.SendMessages, activity.RegisterOptions{Name: workflows.SendMessagesName})
 	checker := &sla.Checker{Client: c, HTTP: sla.NewHTTPClient(), Settings: o.sla}
 	r.RegisterActivityWithOptions(checker.AwaitSLA, activity.RegisterOptions{Name: workflows.AwaitSLAName})
+	gate := &cron.Gate{CatchupWindow: o.cronCatchup}
+	r.RegisterActivityWithOptions(gate.Admit, activity.RegisterOptions{Name: workflows.CronGateName})
 }
 
 // MaxActivitySlots bounds the activities one worker runs at once: room for
