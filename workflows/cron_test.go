@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -353,13 +354,47 @@ func TestCronJobContinuesAsNewBetweenRuns(t *testing.T) {
 	})
 	require.NoError(t, s.Delete(ctx, key))
 	v := e.waitCron(key, "the last run active", func(v workflows.CronView) bool { return v.Active != nil })
-	for i, r := range v.Runs {
-		assert.Equal(t, workflows.CronKilled, r.Outcome, "run %s", r.RunID)
-		if i > 0 {
-			assert.Equal(t, time.Second, r.Scheduled.Sub(v.Runs[i-1].Scheduled), "run %d: one run per second, none lost", i)
+	// Every second once, none lost: killed by the next, or skipped when its
+	// request came after a later one's (run workflows signal in any order).
+	times := []time.Time{v.Active.Scheduled}
+	for _, r := range v.Runs {
+		times = append(times, r.Scheduled)
+		switch r.Outcome {
+		case workflows.CronKilled:
+			assert.Contains(t, r.Message, "KILL_EXISTING")
+		case workflows.CronSkipped:
+			assert.Contains(t, r.Message, "has started already")
+			assert.True(t, r.Scheduled.Before(v.Active.Scheduled))
+		default:
+			t.Errorf("run %s ended %s: %s", r.RunID, r.Outcome, r.Message)
 		}
 	}
-	assert.Equal(t, time.Second, v.Active.Scheduled.Sub(v.Runs[len(v.Runs)-1].Scheduled))
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
+	for i := 1; i < len(times); i++ {
+		assert.Equal(t, time.Second, times[i].Sub(times[i-1]), "one run per second, none lost: %v", times)
+	}
 	restore()
 	e.replayRun(workflows.JobWorkflowID(key), first, "cron-job-continued", limit)
+}
+
+// TestCronOlderRequestArrivingLateIsSkipped: run workflows signal their job
+// in any order; a request for a time older than the latest run started
+// neither kills it nor runs after it.
+func TestCronOlderRequestArrivingLateIsSkipped(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	j := e.cronJob("order", 1, config.CronKillExisting)
+	key := j.Key()
+	s := e.schedule(j, yearly)
+	e.admitted(key)
+	e.trigger(s, key)
+	active := e.waitCron(key, "running", activeRun).Active
+
+	late := workflows.CronRunRequest{RunID: workflows.CronRunWorkflowID(key) + "-late", Scheduled: active.Scheduled.Add(-time.Minute)}
+	require.NoError(t, e.c.SignalWorkflow(context.Background(), workflows.JobWorkflowID(key), "", workflows.SignalCronRun, late))
+	v := e.waitCron(key, "the late request skipped", func(v workflows.CronView) bool { return len(v.Runs) == 1 })
+	assert.Equal(t, workflows.CronSkipped, v.Runs[0].Outcome)
+	assert.Equal(t, fmt.Sprintf("the run scheduled for %s has started already", active.Scheduled.Format(time.RFC3339)), v.Runs[0].Message)
+	require.NotNil(t, v.Active)
+	assert.Equal(t, active.RunID, v.Active.RunID, "the newer run goes on")
 }

@@ -87,6 +87,8 @@ type CronState struct {
 	Pending []CronRunRequest `json:"pending,omitempty"`
 	// Ended are instance ends received and not yet acted on.
 	Ended []CronInstanceEnded `json:"ended,omitempty"`
+	// LastStarted is the scheduled time of the latest run started.
+	LastStarted time.Time `json:"last_started,omitzero"`
 	// Descheduled is set by cron deschedule: the job ends once no run is
 	// active.
 	Descheduled bool `json:"descheduled,omitempty"`

@@ -130,6 +130,11 @@ func (j *job) cronRun(ctx workflow.Context, r CronRunRequest) {
 	case c.Descheduled || j.ended:
 		j.cronSkip(ctx, r, "the job is descheduled")
 		return
+	case r.Scheduled.Before(c.LastStarted):
+		// Run workflows' requests may arrive out of order: an older time
+		// never kills, nor runs after, a newer one.
+		j.cronSkip(ctx, r, fmt.Sprintf("the run scheduled for %s has started already", c.LastStarted.Format(time.RFC3339)))
+		return
 	case c.Active != nil && j.in.Job.CronCollisionPolicy == config.CronCancelNew:
 		j.cronSkip(ctx, r, fmt.Sprintf("run %s is still active (cron_collision_policy CANCEL_NEW)", c.Active.RunID))
 		return
@@ -207,6 +212,7 @@ func (j *job) startRun(ctx workflow.Context, r CronRunRequest) {
 	run := &CronRun{RunID: r.RunID, Scheduled: r.Scheduled, Outcome: CronRunning, Started: workflow.Now(ctx),
 		Instances: ids, Results: map[int]TaskStatus{}}
 	j.st.Cron.Active = run
+	j.st.Cron.LastStarted = r.Scheduled
 	me := workflow.GetInfo(ctx).WorkflowExecution.ID
 	for attempt := 1; len(ids) > 0; attempt++ {
 		futures := make([]workflow.ChildWorkflowFuture, len(ids))
