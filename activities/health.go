@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/health"
 	"github.com/borealis-dev/borealis/metrics"
@@ -97,7 +98,7 @@ func checkerFor(a *Activities, in taskapi.WatchHealthInput) (health.Checker, err
 			Execer: health.ExecFunc(func(ctx context.Context, cmd []string) (int, string, error) {
 				return a.Runtime.Exec(ctx, taskID, cmd)
 			}),
-			Command: c.ShellCommand,
+			Command: config.FillHostname(c.ShellCommand, taskHostName(a)),
 			Timeout: timeout,
 			// The runner kills the check's whole process group at the
 			// timeout, which docker exec cannot.

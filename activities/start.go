@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 
@@ -22,8 +23,9 @@ import (
 // its input: the job is checked again as AdmitJob checks it (a job key that
 // matches, the model's rules for the fields the task is made of — identity,
 // task, container — and the [Policy] on Docker parameters) and the instance
-// id must be below jobs.max_instances. Then {{secret[NAME]}} in
-// cmdlines and env parameters is filled from secrets.dir or the worker's
+// id must be below jobs.max_instances. Then {{mesos.hostname}} in cmdlines
+// is filled with this host's name ([taskHostName]), {{secret[NAME]}} in
+// cmdlines and env parameters from secrets.dir or the worker's
 // environment, and volume host paths are mounted with their symlinks
 // resolved.
 //
@@ -39,6 +41,11 @@ func (a *Activities) StartTask(ctx context.Context, in taskapi.StartTaskInput) (
 		return taskapi.StartTaskResult{}, err
 	}
 	spec := TaskSpecFor(in)
+	// Before the secrets, so that no secret's value is templated.
+	host := taskHostName(a)
+	for i := range spec.Runner.Processes {
+		spec.Runner.Processes[i].Cmdline = config.FillHostname(spec.Runner.Processes[i].Cmdline, host)
+	}
 	what := fmt.Sprintf("start task %s of %s/%d", in.TaskID, in.JobKey, in.Instance)
 	for i, m := range spec.Mounts {
 		real, err := resolveHostPath(m.HostPath)
@@ -74,6 +81,27 @@ func (a *Activities) StartTask(ctx context.Context, in taskapi.StartTaskInput) (
 	count(ctx, metrics.ContainerStarts, "adopted", strconv.FormatBool(task.Adopted))
 	log.Info("task started", "container", task.ContainerID, "adopted", task.Adopted, "ports", task.Ports)
 	return res, nil
+}
+
+// taskHostName is {{mesos.hostname}} for the tasks this worker starts
+// (docs/semantics.md §1.6): the runtime's host name, the worker's host.name
+// setting; for a runtime without one, the machine's hostname (host.name's
+// default), failing that the address task ports are published on.
+func taskHostName(a *Activities) string {
+	var host, addr string
+	if r, ok := a.Runtime.(interface{ Options() dockerrun.Options }); ok {
+		host, addr = r.Options().HostName, r.Options().Host
+	}
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	if host == "" {
+		host = addr
+	}
+	if host == "" {
+		host = dockerrun.DefaultHost
+	}
+	return host
 }
 
 // checkStartInput reports, as one non-retryable [taskapi.ErrTypeInvalidTask]

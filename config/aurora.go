@@ -385,6 +385,12 @@ func auroraPredeclared() starlark.StringDict {
 		}
 		d[name] = constructor(t)
 	}
+	for name, v := range schemaPredeclared() {
+		d[name] = v
+	}
+	for name, v := range pythonPredeclared() {
+		d[name] = v
+	}
 	return d
 }
 
@@ -507,7 +513,16 @@ func parseAurora(name string, data []byte, opts LoadOptions) (*node, *Errors) {
 	predeclared := auroraPredeclared()
 	g.guardPredeclared(predeclared)
 
-	f, err := auroraFileOptions.Parse(name, data, 0)
+	// Python's import and class statements become Starlark, line for line
+	// (python_translate.go).
+	src, perrs := pyTranslate(name, data)
+	if len(perrs) > 0 {
+		for _, e := range perrs {
+			errs.Add(e.Pos.String(), "%s", e.Msg)
+		}
+		return nil, errs
+	}
+	f, err := auroraFileOptions.Parse(name, src, 0)
 	if err != nil {
 		addStarlarkError(errs, name, err)
 		return nil, errs
@@ -537,6 +552,14 @@ func parseAurora(name string, data []byte, opts LoadOptions) (*node, *Errors) {
 	jobs, ok := globals["jobs"]
 	if !ok {
 		errs.Add(name, "no jobs: an Aurora file must assign jobs = [Job(...), ...]")
+		return nil, errs
+	}
+	// Struct objects bound into the jobs become mappings (python_lower.go).
+	jobs, lerrs := pyLower(thread, jobs)
+	if len(lerrs) > 0 {
+		for _, e := range lerrs {
+			addStarlarkError(errs, name, e)
+		}
 		return nil, errs
 	}
 	n, err := starlarkToNode(jobs, 0)

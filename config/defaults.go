@@ -58,6 +58,16 @@ func DefaultCoordinatorSlaPolicy() CoordinatorSlaPolicy {
 	return CoordinatorSlaPolicy{StatusKey: "drain"}
 }
 
+// DefaultPartitionPolicy is PartitionPolicy(): reschedule, without delay.
+func DefaultPartitionPolicy() PartitionPolicy {
+	return PartitionPolicy{Reschedule: true, DelaySecs: 0}
+}
+
+// DefaultExecutorConfig is ExecutorConfig(): Aurora's own executor, no data.
+func DefaultExecutorConfig() ExecutorConfig {
+	return ExecutorConfig{Name: AuroraExecutorName}
+}
+
 // DefaultHTTPLifecycleConfig is HttpLifecycleConfig().
 func DefaultHTTPLifecycleConfig() HTTPLifecycleConfig {
 	return HTTPLifecycleConfig{
@@ -94,10 +104,12 @@ func DefaultJob() Job {
 }
 
 // fillDerivedNames applies the defaults that depend on other fields: a task's
-// name is its first process's, a job's name is its task's, and a cron job's
-// collision policy is KILL_EXISTING.
+// name is its first process's, a job's name is its task's, a cron job's
+// collision policy is KILL_EXISTING, and a Mesos container is the Docker
+// container it runs (ResolveMesos).
 func (j *Job) fillDerivedNames() {
 	j.fillCronDefaults()
+	j.ResolveMesos()
 	if j.Task == nil {
 		return
 	}

@@ -4,7 +4,7 @@
 //
 // [Load] and [LoadBytes] return typed [Job] values with Aurora's defaults
 // applied (defaults.go), every {{...}} template resolved except the launch-time
-// ones ({{mesos.instance}}, {{thermos.task_id}}, {{thermos.ports[NAME]}}), and
+// ones ({{mesos.instance}}, {{mesos.hostname}}, {{thermos.task_id}}, {{thermos.ports[NAME]}}), and
 // every job validated. Every problem found is reported at once as an [*Errors]
 // value whose entries carry the field path, for example
 //

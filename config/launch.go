@@ -9,6 +9,7 @@ import (
 var (
 	instanceRefRE = regexp.MustCompile(`\{\{\s*mesos\.instance\s*\}\}`)
 	taskIDRefRE   = regexp.MustCompile(`\{\{\s*thermos\.task_id\s*\}\}`)
+	hostnameRefRE = regexp.MustCompile(`\{\{\s*mesos\.hostname\s*\}\}`)
 	// secretRefRE matches {{secret[NAME]}}; NAME follows the rule of
 	// process and port names.
 	secretRefRE = regexp.MustCompile(`\{\{\s*secret\[([A-Za-z0-9_][A-Za-z0-9_.-]*)\]\s*\}\}`)
@@ -17,7 +18,8 @@ var (
 // FillLaunchTemplates replaces the launch-time references of docs/semantics.md §1 in s:
 // {{mesos.instance}} by instance, {{thermos.task_id}} by taskID and
 // {{thermos.ports[NAME]}} by ports[NAME]. A port reference whose name is not
-// in ports is left as it is.
+// in ports is left as it is, and so are {{mesos.hostname}} ([FillHostname])
+// and {{secret[NAME]}} ([FillSecrets]).
 func FillLaunchTemplates(s string, instance int, taskID string, ports map[string]int) string {
 	if !strings.Contains(s, "{{") {
 		return s
@@ -31,6 +33,17 @@ func FillLaunchTemplates(s string, instance int, taskID string, ports map[string
 		}
 		return ref
 	})
+}
+
+// FillHostname replaces every {{mesos.hostname}} in s by host, the name of
+// the host the task runs on: the worker that starts the task fills it
+// (docs/semantics.md §1.6), as the name it knows itself by (its host.name
+// setting). An empty host leaves s as it is.
+func FillHostname(s, host string) string {
+	if host == "" || !strings.Contains(s, "{{") {
+		return s
+	}
+	return hostnameRefRE.ReplaceAllLiteralString(s, host)
 }
 
 // PortRefs returns the port names referenced by {{thermos.ports[NAME]}} in s,

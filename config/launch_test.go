@@ -16,3 +16,13 @@ func TestFillLaunchTemplates(t *testing.T) {
 	assert.Equal(t, []string{"http", "health"},
 		PortRefs("{{thermos.ports[http]}} {{thermos.ports[health]}} {{thermos.ports[http]}}"))
 }
+
+func TestFillHostname(t *testing.T) {
+	s := "announce {{mesos.hostname}}:{{thermos.ports[http]}} {{ mesos.hostname }} {{mesos.hostnme}} {{mesos.instance}}"
+	assert.Equal(t, "announce node-7:{{thermos.ports[http]}} node-7 {{mesos.hostnme}} {{mesos.instance}}", FillHostname(s, "node-7"))
+	assert.Equal(t, s, FillHostname(s, ""), "no host name: left as it is")
+	assert.Equal(t, "a$1b", FillHostname("a{{mesos.hostname}}b", "$1"), "the name is taken literally")
+	assert.Equal(t, "plain", FillHostname("plain", "node-7"))
+	assert.Equal(t, "{{mesos.hostname}} 1", FillLaunchTemplates("{{mesos.hostname}} {{mesos.instance}}", 1, "t", nil),
+		"FillLaunchTemplates leaves the host name to FillHostname")
+}

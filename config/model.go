@@ -17,6 +17,10 @@ type Process struct {
 	// rotate (Aurora's Logger); nil: Borealis's default, rotating at
 	// 100 MiB with 5 backups ([DefaultRotatePolicy]).
 	Logger *Logger `json:"logger,omitempty"`
+	// Resources is Thermos's per-process resources, which Aurora reserves
+	// for future use: parsed, not acted on (the task's Resources limit the
+	// container). omitempty keeps recorded workflow histories as before.
+	Resources *Resources `json:"resources,omitempty"`
 }
 
 // Logger is Aurora's process Logger.
@@ -85,6 +89,12 @@ type Task struct {
 	MaxFailures      int          `json:"max_failures"`
 	MaxConcurrency   int          `json:"max_concurrency"`
 	FinalizationWait int          `json:"finalization_wait"`
+	// User is Thermos's task user (Aurora's workaround for MESOS-3546):
+	// parsed, not acted on; tasks run as the worker's tasks.uid/tasks.gid
+	// or a Docker user parameter. A pointer so that an unset user is no
+	// template value ({{user}} stays unbound, as in Aurora); omitempty
+	// keeps recorded workflow histories as before.
+	User *string `json:"user,omitempty"`
 }
 
 // HTTPHealthChecker checks GET <endpoint> on the task's health port.
@@ -223,9 +233,59 @@ type DockerParameter struct {
 	Value string `json:"value"`
 }
 
-// Container is a choice; Docker is the only kind Borealis runs.
+// Container is a choice: exactly one field is set. Docker is the only kind
+// Borealis runs: a Mesos container with a DockerImage is resolved at load
+// time to the Docker container that runs its image with its volumes
+// (ResolveMesos), so a loaded job's Mesos is always nil unless it has a
+// problem that validation reports.
 type Container struct {
 	Docker *Docker `json:"docker,omitempty"`
+	// Mesos is Aurora's Mesos (unified) container; omitempty keeps recorded
+	// workflow histories as before.
+	Mesos *Mesos `json:"mesos,omitempty"`
+}
+
+// Mesos is Aurora's Mesos container: a filesystem image and host volumes.
+type Mesos struct {
+	// Image is the image the task runs; nil: Aurora runs the task on the
+	// host's filesystem, which Borealis does not (see ResolveMesos).
+	Image   *MesosImage `json:"image,omitempty"`
+	Volumes []Volume    `json:"volumes,omitempty"`
+}
+
+// MesosImage is the choice of a Mesos container's image (Aurora's
+// Choice([AppcImage, DockerImage])): exactly one field is set.
+type MesosImage struct {
+	Docker *DockerImage `json:"docker,omitempty"`
+	// Appc is parsed so that the refusal can name it: Borealis runs no appc
+	// images.
+	Appc *AppcImage `json:"appc,omitempty"`
+}
+
+// DockerImage is a Docker image by name and tag (run as NAME:TAG).
+type DockerImage struct {
+	Name string `json:"name"`
+	Tag  string `json:"tag"`
+}
+
+// AppcImage is an appc image, refused by validation.
+type AppcImage struct {
+	Name    string `json:"name"`
+	ImageID string `json:"image_id"`
+}
+
+// Volume modes (Volume.Mode), Aurora's Mode enumeration.
+const (
+	VolumeReadOnly  = "RO"
+	VolumeReadWrite = "RW"
+)
+
+// Volume mounts a host path into a Mesos container. It runs as the Docker
+// parameter volume HOST:CONTAINER:ro (or :rw), held to the same checks.
+type Volume struct {
+	ContainerPath string `json:"container_path"`
+	HostPath      string `json:"host_path"`
+	Mode          string `json:"mode"`
 }
 
 // Announcer configures service discovery (docs/semantics.md §1, issue 5).
@@ -253,6 +313,26 @@ type HTTPLifecycleConfig struct {
 // LifecycleConfig configures graceful shutdown.
 type LifecycleConfig struct {
 	HTTP *HTTPLifecycleConfig `json:"http,omitempty"`
+}
+
+// PartitionPolicy is Aurora's PartitionPolicy: what the scheduler does with
+// a task whose agent is partitioned away. Parsed, not acted on: Borealis has
+// one Docker host per worker and no partition-aware scheduler.
+type PartitionPolicy struct {
+	Reschedule bool `json:"reschedule"`
+	DelaySecs  int  `json:"delay_secs"`
+}
+
+// AuroraExecutorName is Aurora's name of its own (Thermos) executor, the
+// default ExecutorConfig.Name.
+const AuroraExecutorName = "AuroraExecutor"
+
+// ExecutorConfig is Aurora's ExecutorConfig: which Mesos executor runs the
+// task and the data it is given. Parsed, not acted on: Borealis runs every
+// task's processes with its own in-container runner.
+type ExecutorConfig struct {
+	Name string `json:"name"`
+	Data string `json:"data"`
 }
 
 // Cron collision policies (Job.CronCollisionPolicy), Aurora's
@@ -304,6 +384,14 @@ type Job struct {
 	// CronCancelNew. Empty on a job that is not a cron job; omitempty as
 	// for CronSchedule.
 	CronCollisionPolicy string `json:"cron_collision_policy,omitempty"`
+	// PartitionPolicy is Aurora's partition policy, parsed and shown, not
+	// acted on. nil: unset. omitempty keeps the JSON of other jobs, and so
+	// recorded workflow histories, as before.
+	PartitionPolicy *PartitionPolicy `json:"partition_policy,omitempty"`
+	// ExecutorConfig is Aurora's executor choice, parsed and shown, not
+	// acted on. nil: unset (Aurora's ExecutorConfig(), the Thermos
+	// executor); omitempty as for PartitionPolicy.
+	ExecutorConfig *ExecutorConfig `json:"executor_config,omitempty"`
 }
 
 // IsCron reports whether the job is a cron job: it has a cron_schedule.

@@ -112,6 +112,13 @@ var auroraName = map[reflect.Type]string{
 	reflect.TypeFor[CountSlaPolicy]():              "CountSlaPolicy",
 	reflect.TypeFor[PercentageSlaPolicy]():         "PercentageSlaPolicy",
 	reflect.TypeFor[CoordinatorSlaPolicy]():        "CoordinatorSlaPolicy",
+	reflect.TypeFor[Mesos]():                       "Mesos",
+	reflect.TypeFor[MesosImage]():                  "MesosImage",
+	reflect.TypeFor[DockerImage]():                 "DockerImage",
+	reflect.TypeFor[AppcImage]():                   "AppcImage",
+	reflect.TypeFor[Volume]():                      "Volume",
+	reflect.TypeFor[PartitionPolicy]():             "PartitionPolicy",
+	reflect.TypeFor[ExecutorConfig]():              "ExecutorConfig",
 }
 
 // choiceTypes are Aurora choices: structs of optional pointers of which
@@ -124,6 +131,7 @@ var choiceTypes = map[reflect.Type]bool{
 	reflect.TypeFor[Container]():           true,
 	reflect.TypeFor[LifecycleConfig]():     true,
 	reflect.TypeFor[SlaPolicy]():           true,
+	reflect.TypeFor[MesosImage]():          true,
 }
 
 // defaults gives the value a struct starts from before its fields are read.
@@ -143,6 +151,10 @@ var defaults = map[reflect.Type]func() any{
 	reflect.TypeFor[BatchUpdateStrategy](): func() any { return BatchUpdateStrategy{BatchSize: 1} },
 	// Aurora's CoordinatorSlaPolicy defaults status_key to 'drain'.
 	reflect.TypeFor[CoordinatorSlaPolicy](): func() any { return DefaultCoordinatorSlaPolicy() },
+	// Aurora's PartitionPolicy reschedules by default; its ExecutorConfig
+	// names the Thermos executor.
+	reflect.TypeFor[PartitionPolicy](): func() any { return DefaultPartitionPolicy() },
+	reflect.TypeFor[ExecutorConfig]():  func() any { return DefaultExecutorConfig() },
 }
 
 // defaultValue is the value a struct of type t starts from.

@@ -67,6 +67,11 @@ var referenceObjects = []reflect.Type{
 	reflect.TypeFor[Container](),
 	reflect.TypeFor[Docker](),
 	reflect.TypeFor[DockerParameter](),
+	reflect.TypeFor[Mesos](),
+	reflect.TypeFor[MesosImage](),
+	reflect.TypeFor[DockerImage](),
+	reflect.TypeFor[AppcImage](),
+	reflect.TypeFor[Volume](),
 	reflect.TypeFor[Announcer](),
 	reflect.TypeFor[LifecycleConfig](),
 	reflect.TypeFor[HTTPLifecycleConfig](),
@@ -75,6 +80,8 @@ var referenceObjects = []reflect.Type{
 	reflect.TypeFor[CountSlaPolicy](),
 	reflect.TypeFor[PercentageSlaPolicy](),
 	reflect.TypeFor[CoordinatorSlaPolicy](),
+	reflect.TypeFor[PartitionPolicy](),
+	reflect.TypeFor[ExecutorConfig](),
 }
 
 // objectSummaries describes each object, by Aurora name.
@@ -116,10 +123,27 @@ var objectSummaries = map[string]string{
 		"whole group before it is done. `wait_for_batch_completion = True` means the same.",
 	"VariableBatchUpdateStrategy": "Like BatchUpdateStrategy, with the group sizes of `batch_sizes` in turn; " +
 		"the last size repeats.",
-	"Container": "A choice of container; Docker is the only kind Borealis runs. " +
-		"In an Aurora file `container = Docker(...)` stands for `Container(docker = Docker(...))`.",
+	"Container": "A choice of container: set exactly one of `docker` and `mesos`. In an Aurora file the container " +
+		"itself stands for the choice: `container = Docker(...)` or `container = Mesos(...)` (Aurora's older " +
+		"`Container(docker = Docker(...))` works too). Docker is the only kind Borealis runs: a Mesos container is " +
+		"resolved when the config is loaded to the Docker container it stands for (see Mesos), and `job inspect` shows that.",
 	"Docker":    "The image a task's container runs. Borealis pulls nothing: the image must exist on the worker's Docker host.",
 	"Parameter": "A Docker parameter, named like a `docker run` option without the dashes.",
+	"Mesos": "Aurora's Mesos (unified) container, run by Borealis as a Docker container. When the config is loaded, " +
+		"`Mesos(image = DockerImage(name = N, tag = T), volumes = [...])` becomes `Docker(image = 'N:T', parameters = " +
+		"[Parameter('volume', 'HOST:CONTAINER:ro'), ...])`, each Volume in order (`volumes[i]` is `parameters[i]`, " +
+		"which is how the worker names it), so a volume is held to exactly the checks of a Docker `volume` parameter: " +
+		"`volume` in the worker's `docker.allowed_parameters`, the host path under `volumes.allowed_host_paths`. " +
+		"`Mesos()` without image or volumes is no container (the worker's default image). An AppcImage is refused, " +
+		"and so are volumes without an image (Aurora runs such a task on the host's filesystem; Borealis always runs an image).",
+	"MesosImage": "The choice of a Mesos container's image (Aurora's `Choice([AppcImage, DockerImage])`): set exactly one " +
+		"field. In an Aurora file the image object itself stands for the choice (`image = DockerImage(...)`); in YAML/JSON " +
+		"`image: {docker: {name: nginx, tag: '1.25'}}`. `MesosImage(docker = ...)` works too but is not Aurora's.",
+	"DockerImage": "A Docker image by name and tag, run as `NAME:TAG`. As for `Docker(image = ...)`, it must exist " +
+		"on the worker's Docker host: nothing is pulled.",
+	"AppcImage": "An appc image. Parsed so that it can be named, then refused: `appc images are not supported: use DockerImage`.",
+	"Volume": "A host path mounted into a Mesos container, run as the Docker parameter `volume` " +
+		"`HOST_PATH:CONTAINER_PATH:ro` (mode `RO`) or `:rw` (mode `RW`). `mode` takes `Mode('RO')` or the string `'RO'`.",
 	"Announcer": "Service discovery. Borealis keeps no ZooKeeper ServerSets; `borealis job endpoints` " +
 		"shows the RUNNING instances as ServerSet members, with `primary_port` as the service endpoint.",
 	"LifecycleConfig": "How a task is asked to leave before it is signalled (kill, restart, update). " +
@@ -145,6 +169,12 @@ var objectSummaries = map[string]string{
 	"CoordinatorSlaPolicy": "An external coordinator decides: before an instance is stopped, `coordinator_url` is " +
 		"sent a POST about the task, and the boolean field `status_key` of its JSON answer says whether the " +
 		"instance may go. A failed request or a false answer means not yet.",
+	"PartitionPolicy": "Aurora's partition policy: what a partition-aware scheduler does with a task whose agent it " +
+		"cannot reach. Parsed, kept with the job and shown by `job inspect --write-json`; not acted on: Borealis runs " +
+		"each task on its worker's Docker host and has no partitions to wait out.",
+	"ExecutorConfig": "Aurora's choice of Mesos executor for a job's tasks and the data it is given. Parsed, kept and " +
+		"shown by `job inspect --write-json`; not acted on: Borealis runs every task's processes with its own runner, " +
+		"whatever executor is named, and passes `data` to nothing.",
 }
 
 // fieldDoc is a field's entry in the description table.
@@ -171,17 +201,18 @@ var fieldDocs = map[string]fieldDoc{
 		"-1 = unlimited; must be -1 or > 0."},
 	"Job.health_check_config": {meaning: "Health-check timing, counting and checker (HealthCheckConfig)."},
 	"Job.update_config":       {meaning: "How `update start` rolls out a new config (UpdateConfig)."},
-	"Job.container":           {meaning: "`Docker(image = ...)`; unset runs the image `borealis/base:latest`."},
-	"Job.constraints":         {meaning: "Aurora's scheduling constraints (attribute: value). Accepted; not acted on, as Borealis places tasks on its one Docker host."},
-	"Job.announce":            {meaning: "Service discovery (Announcer); its `primary_port` is the service endpoint of `job endpoints`."},
-	"Job.metadata":            {meaning: "Free key/value pairs (Metadata) kept with the job's config."},
-	"Job.contact":             {meaning: "Contact address of the job's owner; informational."},
-	"Job.tier":                {meaning: "Aurora's scheduling tier (`preferred`, `preemptible`, ...). `preferred` makes the job production for SLA checks; otherwise not acted on (no tiers or quotas)."},
-	"Job.priority":            {meaning: "Aurora's preemption priority, a 32-bit integer. Accepted; not acted on."},
-	"Job.production":          {meaning: "Aurora's production flag. SLA-aware updates check the SLA of production jobs (and, with the worker's `sla.non_production`, of every job); no production quota."},
-	"Job.lifecycle":           {meaning: "How a task with a `health` port is asked to shut down before it is signalled (LifecycleConfig)."},
-	"Job.task_links":          {meaning: "Aurora's task links (name: URL template). Accepted; not acted on."},
-	"Job.enable_hooks":        {meaning: "Aurora's client hooks. Accepted; not acted on."},
+	"Job.container": {meaning: "`Docker(image = ...)` or `Mesos(image = DockerImage(...), volumes = [...])` (run as the " +
+		"Docker container it stands for); unset runs the worker's default image, `borealis/base:latest` unless its operator changed it."},
+	"Job.constraints":  {meaning: "Aurora's scheduling constraints (attribute: value). Accepted; not acted on, as Borealis places tasks on its one Docker host."},
+	"Job.announce":     {meaning: "Service discovery (Announcer); its `primary_port` is the service endpoint of `job endpoints`."},
+	"Job.metadata":     {meaning: "Free key/value pairs (Metadata) kept with the job's config."},
+	"Job.contact":      {meaning: "Contact address of the job's owner; informational."},
+	"Job.tier":         {meaning: "Aurora's scheduling tier (`preferred`, `preemptible`, ...). `preferred` makes the job production for SLA checks; otherwise not acted on (no tiers or quotas)."},
+	"Job.priority":     {meaning: "Aurora's preemption priority, a 32-bit integer. Accepted; not acted on."},
+	"Job.production":   {meaning: "Aurora's production flag. SLA-aware updates check the SLA of production jobs (and, with the worker's `sla.non_production`, of every job); no production quota."},
+	"Job.lifecycle":    {meaning: "How a task with a `health` port is asked to shut down before it is signalled (LifecycleConfig)."},
+	"Job.task_links":   {meaning: "Aurora's task links (name: URL template). Accepted; not acted on."},
+	"Job.enable_hooks": {meaning: "Aurora's client hooks. Accepted; not acted on."},
 	"Job.sla_policy": {meaning: "The job's SLA (SlaPolicy): CountSlaPolicy, PercentageSlaPolicy or CoordinatorSlaPolicy; " +
 		"used by updates with `sla_aware = True`."},
 	"Job.cron_schedule": {meaning: "Makes the job a cron job (docs/semantics.md §9), run by `borealis cron schedule`: a five-field cron expression " +
@@ -190,6 +221,9 @@ var fieldDocs = map[string]fieldDoc{
 		"0 and 7 both Sunday. When both day-of-month and day-of-week are restricted (neither is `*`), a day matching either " +
 		"runs. No `@hourly`-style macros, seconds, years, `?`, `L`, `W` or `#`, and no schedule that never runs (`0 0 30 2 *`). " +
 		"Not with `service = True`."},
+	"Job.partition_policy": {meaning: "Aurora's PartitionPolicy. Parsed and shown; not acted on."},
+	"Job.executor_config": {meaning: "Aurora's ExecutorConfig; unset is Aurora's `ExecutorConfig()`, the Thermos executor. " +
+		"Parsed and shown; not acted on (Borealis always runs the task's processes itself)."},
 	"Job.cron_collision_policy": {meaning: "What a scheduled time of a cron job does while its previous run is still active (docs/semantics.md §9): " +
 		"`KILL_EXISTING` kills that run, then starts the new one; `CANCEL_NEW` skips this time. Aurora's deprecated " +
 		"`RUN_OVERLAP` is refused; so is the field without `cron_schedule`.", derived: "`KILL_EXISTING` for a cron job, else unset"},
@@ -203,11 +237,13 @@ var fieldDocs = map[string]fieldDoc{
 		"processes can no longer succeed fails at once."},
 	"Task.max_concurrency":   {meaning: "Processes that may run at once; 0 = unlimited."},
 	"Task.finalization_wait": {meaning: "Seconds from SIGTERM to SIGKILL when the task is stopped; final processes run within it."},
+	"Task.user": {meaning: "Thermos's task user (Aurora's stopgap for MESOS-3546). Accepted; not acted on: tasks run as " +
+		"the worker's `tasks.uid`/`tasks.gid`, or the Docker parameter `user`."},
 
 	// Process
 	"Process.name": {meaning: "Unique in the task; at most 255 bytes; must not start with `.` nor contain `/`, `,`, `=`, NUL or a line break.", required: true},
 	"Process.cmdline": {meaning: "Run with `/bin/sh -c` in the task's container, in `/sandbox`; `{{thermos.ports[NAME]}}`, " +
-		"`{{mesos.instance}}`, `{{thermos.task_id}}` and `{{secret[NAME]}}` are filled in at launch.", required: true},
+		"`{{mesos.instance}}`, `{{mesos.hostname}}`, `{{thermos.task_id}}` and `{{secret[NAME]}}` are filled in at launch.", required: true},
 	"Process.max_failures": {meaning: "Failed runs before the process is failed; 0 = retry forever."},
 	"Process.daemon":       {meaning: "Run the process again after a successful exit too."},
 	"Process.ephemeral":    {meaning: "Its outcome does not count toward the task's success."},
@@ -215,6 +251,8 @@ var fieldDocs = map[string]fieldDoc{
 	"Process.final":        {meaning: "A finalizing process: runs after the regular processes have ended or the task is stopped."},
 	"Process.logger": {meaning: "Where output goes and how log files rotate (Logger). Unset: the files rotate at 100 MiB keeping 5 backups " +
 		"(Aurora keeps whole files by default: a deliberate difference, so a chatty process cannot fill the disk)."},
+	"Process.resources": {meaning: "Thermos's per-process Resources, which Aurora reserves for future use. Accepted " +
+		"(finite, not negative, within a task's bounds); not acted on: the task's resources limit its container."},
 	// Logger
 	"Logger.destination": {meaning: "`file`, `console` or `both`. Borealis always writes the sandbox's log files and copies output to the container's log (`task logs`), so all three behave as `both`."},
 	"Logger.mode":        {meaning: "`standard` (files grow whole) or `rotate` (rotated by `rotate`)."},
@@ -256,7 +294,7 @@ var fieldDocs = map[string]fieldDoc{
 
 	// ShellHealthChecker
 	"ShellHealthChecker.shell_command": {meaning: "Run with `/bin/sh -c` in the task's container with `{{thermos.ports[NAME]}}`, " +
-		"`{{mesos.instance}}` and `{{thermos.task_id}}` filled in; exit 0 is healthy.", required: true},
+		"`{{mesos.instance}}`, `{{mesos.hostname}}` and `{{thermos.task_id}}` filled in; exit 0 is healthy.", required: true},
 
 	// UpdateConfig
 	"UpdateConfig.batch_size": {meaning: "Instances updated at once (the Queue strategy), when `update_strategy` is unset; > 0. " +
@@ -305,6 +343,23 @@ var fieldDocs = map[string]fieldDoc{
 	"Parameter.name":  {meaning: "Parameter name: `env`, `label`, `workdir`, `volume`, `user` or `cap-add`.", required: true},
 	"Parameter.value": {meaning: "Its value; an `env` value may hold `{{secret[NAME]}}`, filled by the task's worker at start."},
 
+	// Mesos, MesosImage, DockerImage, AppcImage, Volume
+	"Container.mesos": {meaning: "A Mesos container (Mesos), resolved at load to the Docker container it stands for."},
+	"Mesos.image": {meaning: "The image (MesosImage): `DockerImage(name, tag)`; an AppcImage is refused. Unset: " +
+		"allowed only without volumes, and then the worker's default image runs."},
+	"Mesos.volumes":      {meaning: "Host paths to mount (Volume), each run as a Docker `volume` parameter."},
+	"MesosImage.docker":  {meaning: "DockerImage."},
+	"MesosImage.appc":    {meaning: "AppcImage; refused: `appc images are not supported: use DockerImage`."},
+	"DockerImage.name":   {meaning: "Image name, with its registry and repository if any (`registry:5000/team/app`); no white space.", required: true},
+	"DockerImage.tag":    {meaning: "Image tag (`1.25`, `latest`); without `:`, `/`, `@` or white space.", required: true},
+	"AppcImage.name":     {meaning: "The appc image's name.", required: true},
+	"AppcImage.image_id": {meaning: "The appc image id.", required: true},
+	"Volume.container_path": {meaning: "Where the host path is mounted in the container; absolute, not Borealis's own " +
+		"(`/sandbox`, ...), no `:` (the worker checks it as for a `volume` parameter).", required: true},
+	"Volume.host_path": {meaning: "The host path; absolute, no `:`, under the worker's `volumes.allowed_host_paths` " +
+		"(checked by the worker as for a `volume` parameter).", required: true},
+	"Volume.mode": {meaning: "`RO` (read-only) or `RW` (read-write), in capitals as Aurora's Mode; `Mode('RO')` is `'RO'`.", required: true},
+
 	// Announcer
 	"Announcer.primary_port": {meaning: "Port name shown as the service endpoint by `job endpoints`; the others are additional endpoints."},
 	"Announcer.portmap":      {meaning: "Aurora's aliases of port names for announcement. Accepted; not used."},
@@ -338,6 +393,12 @@ var fieldDocs = map[string]fieldDoc{
 	"CoordinatorSlaPolicy.coordinator_url": {meaning: "The coordinator's `http://` or `https://` address.", required: true},
 	"CoordinatorSlaPolicy.status_key": {meaning: "Field of the coordinator's JSON answer that allows the stop when " +
 		"`true`; not empty."},
+
+	// PartitionPolicy, ExecutorConfig
+	"PartitionPolicy.reschedule": {meaning: "Whether a partitioned task is rescheduled. Not acted on."},
+	"PartitionPolicy.delay_secs": {meaning: "Seconds a partitioned task waits before it is LOST; ≥ 0. Not acted on."},
+	"ExecutorConfig.name":        {meaning: "The executor's name; `AuroraExecutor` is Thermos. Not acted on."},
+	"ExecutorConfig.data":        {meaning: "Data passed to a custom executor. Not acted on."},
 }
 
 // Reference documents every configuration object, in a stable order.
@@ -457,7 +518,7 @@ func formatDefault(v reflect.Value, tag string) string {
 var ReferenceConstants = []struct {
 	Name  string
 	Value int64
-}{{"B", B}, {"KB", KB}, {"MB", MB}, {"GB", GB}, {"TB", TB}}
+}{{"B", B}, {"BYTES", B}, {"KB", KB}, {"MB", MB}, {"GB", GB}, {"TB", TB}}
 
 // WriteReference writes the configuration reference as Markdown: every
 // object with its fields' types, defaults and meanings, the constants and
@@ -513,20 +574,35 @@ func WriteReference(w io.Writer) error {
 	p("| helper | meaning |\n|---|---|\n")
 	p("| `Service(...)` | `Job(service = True, ...)`. |\n")
 	p("| `SequentialTask(...)` | `Task(...)` with all its processes in one `order(...)`; refuses `constraints`. |\n")
-	p("| `order(a, b, ...)` | `Constraint(order = [...])` from processes or process names. |\n")
+	p("| `order(a, b, ...)` | `Constraint(order = [...])` from processes or process names; `Processes.order` is the same. |\n")
+	p("| `SimpleTask(name, command)` | `Task(name = name, processes = [Process(name = name, cmdline = command)], resources = Resources(cpu = 1.0, ram = 1*GB, disk = 1*GB))`; `Tasks.simple` is the same. |\n")
+	p("| `combine_tasks(t1, t2, ..., field = value)` | One task running the tasks' processes in parallel (Aurora's `Tasks.combine`): " +
+		"the last task's fields, the processes and constraints of all (ones that are equal, once), resources summed field by field " +
+		"(a field left out counts 0), `finalization_wait` the largest; `field = value` then overrides. No task: `Task()`. |\n")
+	p("| `concat_tasks(t1, t2, ..., field = value)` | One task running the tasks one after the other (Aurora's `Tasks.concat`): " +
+		"as `combine_tasks`, plus an `order(p1, p2)` for each process p1 of a task and p2 of the next (unless the same process), " +
+		"resources the largest of each field, `finalization_wait` the sum. |\n")
+	p("| `Tasks.sequential(task)` | `task` with all its processes in one `order(...)`, as `SequentialTask`; refuses a task with constraints. |\n")
+	p("| `Mode('RO')`, `Mode('RW')` | A Volume's mode: the string itself; any other value is an error. |\n")
 	p("| `obj(field = value)` | calling an object makes a copy with those fields replaced: `hello(cmdline = 'x')`. |\n")
 	p("| `obj.bind(name = value)` | a copy with template values bound: `{{name}}` in its strings resolves to value. |\n")
 	p("| `obj.field` | reads a field (an attribute, not a call: `task.name`, not `task.name()`); unset fields read as their defaults. |\n")
+	p("\nThe task helpers compute resources and `finalization_wait` while the file runs, so those must be numbers (or sizes\n")
+	p("such as `'1GB'`) by then; a template in them resolves only from `.bind()` values of the task or its Resources.\n")
+	p("As in Aurora's code, the merged task keeps the *last* task's name and other fields (Aurora's docs say the first);\n")
+	p("a task without a name takes its first process's, which is the first task's first process.\n")
 
 	p("\n## Templates\n\n")
 	p("`{{...}}` in a string is resolved when the config is loaded, first match wins: `--bind name=value` values\n")
 	p("(by the whole reference text), then `.bind()` values of the enclosing objects, innermost first, then the\n")
 	p("fields of the enclosing objects, innermost first (inside a process `{{name}}` is the process's name,\n")
-	p("`{{role}}` the job's, `{{task.resources.cpu}}` the task's CPU). Any other unbound reference is a config\n")
-	p("error naming it. These references are left for launch time and filled per task:\n\n")
+	p("`{{role}}` the job's, `{{task.resources.cpu}}` the task's CPU), then Aurora's legacy names: `{{thermos.user}}`\n")
+	p("and `{{mesos.role}}` (the role), `{{mesos.cluster}}`, `{{docker.image[NAME][TAG]}}` (`NAME:TAG`). Any other\n")
+	p("unbound reference is a config error naming it. These references are left for launch time and filled per task:\n\n")
 	p("| reference | filled with | also in the environment as |\n|---|---|---|\n")
 	p("| `{{mesos.instance}}` | the instance id (0, 1, ...) | `BOREALIS_INSTANCE` |\n")
 	p("| `{{thermos.task_id}}` | the task id, new on every run | `BOREALIS_TASK_ID` |\n")
+	p("| `{{mesos.hostname}}` | the task's host name (the worker's `host.name`); cmdlines and shell health checks | |\n")
 	p("| `{{thermos.ports[NAME]}}` | the number of port NAME: the same on the host and in the container | `BOREALIS_PORT_<NAME>` (NAME upper-cased, every character other than A-Z and 0-9 turned into `_`) |\n\n")
 	p("Every `{{thermos.ports[NAME]}}` in a process's `cmdline` requests a port named NAME, picked from the\n")
 	p("worker's port range (default 31000-32000) on its host address (default 127.0.0.1). A port named `health`\n")
@@ -553,7 +629,7 @@ func writeLimits(p func(format string, args ...any)) {
 	p("| `ram`, `disk` | 1 MiB to 1 PiB |\n")
 	p("| `gpu` | 0 to %d |\n", MaxGPU)
 	p("| durations in seconds: `min_duration`, `finalization_wait`, `*_interval_secs`, `timeout_secs`, `watch_secs`, "+
-		"`pulse_interval_secs`, `healthy_deadline_secs`, `duration_secs`, `*_wait_secs` | at most %d (30 days) |\n", MaxDurationSecs)
+		"`pulse_interval_secs`, `healthy_deadline_secs`, `duration_secs`, `delay_secs`, `*_wait_secs` | at most %d (30 days) |\n", MaxDurationSecs)
 	p("| counts: `max_failures`, `max_task_failures`, `max_concurrency`, `max_consecutive_failures`, "+
 		"`min_consecutive_successes`, `max_per_shard_failures`, `max_total_failures`, `count` | at most %d |\n", MaxCount)
 	p("| `expected_response_code` | 0 to %d |\n", MaxStatusCode)

@@ -20,8 +20,12 @@ import (
 //     task's CPU).
 //
 // A value found is itself resolved (in its own scope) before it is used;
-// a loop is an error. {{mesos.instance}}, {{thermos.task_id}} and
-// {{thermos.ports[NAME]}} stay as they are, to be filled at launch.
+// a loop is an error. When none of these binds a reference, Aurora's
+// legacy names are tried last ({{thermos.user}}, {{mesos.role}},
+// {{mesos.cluster}}, {{docker.image[NAME][TAG]}}: template_legacy.go).
+// {{mesos.instance}}, {{mesos.hostname}}, {{thermos.task_id}},
+// {{thermos.ports[NAME]}} and {{secret[NAME]}} stay as they are, to be
+// filled at launch.
 
 var templateRE = regexp.MustCompile(`\{\{([^{}]*)\}\}`)
 
@@ -67,7 +71,7 @@ func parseRef(ref string) ([]refPart, error) {
 func IsLaunchTimeRef(ref string) bool {
 	ref = strings.TrimSpace(ref)
 	switch {
-	case ref == "mesos.instance", ref == "thermos.task_id":
+	case ref == "mesos.instance", ref == "thermos.task_id", ref == hostnameRef:
 		return true
 	case strings.HasPrefix(ref, "thermos.ports[") && strings.HasSuffix(ref, "]"):
 		return true
@@ -302,6 +306,9 @@ func (r *resolver) text(s, path string, scopes []scope) string {
 			return m
 		}
 		v, ok, err := r.lookup(ref, parts, path, scopes)
+		if err == nil && !ok {
+			v, ok, err = r.legacy(ref, parts, scopes)
+		}
 		if err != nil {
 			r.errs.Add(path, "%v", err)
 			return m

@@ -107,7 +107,7 @@ func TestTemplateErrors(t *testing.T) {
 	}{
 		{"unbound", "{{nope}}", "jobs[0].task.processes[0].cmdline: unbound template reference {{nope}}"},
 		{"unbound nested", "{{task.nope}}", "jobs[0].task.processes[0].cmdline: unbound template reference {{task.nope}}"},
-		{"other mesos refs", "{{mesos.hostname}}", "unbound template reference {{mesos.hostname}}"},
+		{"other mesos refs", "{{mesos.hostnme}}", "jobs[0].task.processes[0].cmdline: unbound template reference {{mesos.hostnme}}"},
 		{"object not value", "{{task.resources}}", "template reference {{task.resources}} is an object, not a value"},
 		{"invalid ref", "{{a..b}}", "invalid template reference {{a..b}}"},
 		{"empty ref", "{{}}", "invalid template reference {{}}"},

@@ -230,6 +230,9 @@ func validateJob(errs *Errors, path string, j *Job) {
 	if j.Container != nil {
 		validateContainer(c.at("container"), j.Container)
 	}
+	if p := j.PartitionPolicy; p != nil {
+		c.at("partition_policy").at("delay_secs").secs(p.DelaySecs, 0)
+	}
 	if j.Announce != nil {
 		if pc := c.at("announce").at("primary_port"); pc.required(j.Announce.PrimaryPort) {
 			pc.portName(j.Announce.PrimaryPort, "")
@@ -301,6 +304,9 @@ func validateTask(c checker, t *Task) {
 		pc.at("min_duration").secs(p.MinDuration, 0)
 		if p.Logger != nil {
 			validateLogger(pc.at("logger"), p.Logger)
+		}
+		if p.Resources != nil {
+			validateProcessResources(pc.at("resources"), p.Resources)
 		}
 	}
 	validateConstraints(c.at("constraints"), t.Constraints, byName)
@@ -505,8 +511,15 @@ func validateUpdate(c checker, u UpdateConfig, instances int) {
 }
 
 func validateContainer(c checker, ct *Container) {
-	if ct.Docker == nil {
-		c.add("set docker (the only container kind Borealis runs)")
+	switch {
+	case ct.Docker != nil && ct.Mesos != nil:
+		c.add("set exactly one of docker and mesos, not both")
+		return
+	case ct.Mesos != nil:
+		validateMesos(c.at("mesos"), ct.Mesos)
+		return
+	case ct.Docker == nil:
+		c.add("set docker or mesos (Borealis runs a Mesos container's DockerImage as a Docker container)")
 		return
 	}
 	dc := c.at("docker")

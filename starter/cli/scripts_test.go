@@ -254,10 +254,13 @@ func TestRestartAuroraFlags(t *testing.T) {
 	}
 	// failFirst starts a restart with args and makes the first new task it
 	// starts fail while its watch runs; it returns the command's output.
+	// The watch is long enough for the test to see the task RUNNING and
+	// end it before the watch passes, on a loaded machine too (a failure
+	// ends the watch at once, so only a passing successor waits it out).
 	failFirst := func(args ...string) (string, int) {
 		t.Helper()
 		before, _ := activeTask()
-		out, errOut, done := cl.start(append([]string{"job", "restart", key, "--watch-secs", "3"}, args...)...)
+		out, errOut, done := cl.start(append([]string{"job", "restart", key, "--watch-secs", "10"}, args...)...)
 		poll.Until(t, 30*time.Second, "the restart runs a new task", func() (bool, string) {
 			id, status := activeTask()
 			return id != "" && id != before && status == "RUNNING", id + " " + status

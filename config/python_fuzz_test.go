@@ -1,0 +1,58 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzPythonLoad drives the Aurora loader from Python's statements and
+// Pystachio's idioms (python_*.go), as FuzzLoad does from its seeds: it
+// must never panic, must fail only with *Errors, and must return only
+// valid jobs; a translation must keep the file's lines. (Its name does not
+// start with FuzzLoad, so that -fuzz FuzzLoad still names one target.)
+func FuzzPythonLoad(f *testing.F) {
+	files, err := filepath.Glob(filepath.Join("testdata", "aurora", "python_*.aurora"))
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no python_*.aurora seeds: %v", err)
+	}
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	for _, src := range []string{
+		"import os, getpass\nfrom os.path import (join,\n  basename as b)\nx = os.environ.get('HOME', '/'); y = os.getenv('USER', 'nobody'); z = join('a', b('c/d'))\n",
+		"from __future__ import print_function\nimport socket\n",
+		"class P(Struct):\n  '''Doc.'''\n  a = Default(Integer, 1)\n  b = Required(String)\n  c = Default(List(String), [])\n  d = Default(Map(String, String), {})\n" +
+			"class Q(P):\n  e = Default(P, {'b': '{{a}}'})\n" + pyMinimalJobs[:len(pyMinimalJobs)-1] + ".bind(p=Q(b='x'))\n",
+		"class P(Struct): a = Default(String, '{{b}}'); b = Default(String, '{{a}}')\njobs = [Job().bind(p=P())]\n",
+		"class P(Struct):\n  pass\nx = P() 'a' 'b'\n",
+		"class P(\n  Struct):\n    a = Default(Integer,\n  '{{x}}')\n\tb = String\n",
+		"def f():\n  import os\n  class P(Struct):\n    a = String\n  return P(a=os.sep)\njobs=[f()]\n",
+	} {
+		f.Add([]byte(src))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if out, errs := pyTranslate("fuzz.aurora", data); len(errs) == 0 && pyCountLineBreaks(string(out)) != pyCountLineBreaks(string(data)) {
+			t.Fatalf("translation changed the lines:\n%q\n%q", data, out)
+		}
+		jobs, err := LoadBytes("fuzz.aurora", data, LoadOptions{MaxSteps: 100_000, Binds: map[string]string{"x": "1"}})
+		if err != nil {
+			if !IsConfigError(err) {
+				t.Fatalf("not a config error: %T %v", err, err)
+			}
+			return
+		}
+		if verr := ValidateJobs(jobs); verr != nil {
+			t.Fatalf("loaded invalid jobs: %v", verr)
+		}
+		for _, j := range jobs {
+			_ = j.Key()
+			_ = j.HealthChecker()
+			_ = j.UpdateConfig.EffectiveStrategy()
+		}
+	})
+}
