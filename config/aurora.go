@@ -220,23 +220,32 @@ func (o *object) CallInternal(thread *starlark.Thread, args starlark.Tuple, kwar
 	return c, chargeObject(thread, c)
 }
 
-func (o *object) bindMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	c := o.copy()
+// eachBind calls bind with each name and value of a .bind() call: its
+// name=value arguments and the items of its dict arguments.
+func eachBind(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, bind func(string, starlark.Value)) error {
 	for _, a := range args {
 		d, ok := a.(*starlark.Dict)
 		if !ok {
-			return nil, fmt.Errorf("%s: takes name=value arguments or a dict, got %s", b.Name(), a.Type())
+			return fmt.Errorf("%s: takes name=value arguments or a dict, got %s", b.Name(), a.Type())
 		}
 		for _, kv := range d.Items() {
 			k, ok := starlark.AsString(kv[0])
 			if !ok {
-				return nil, fmt.Errorf("%s: dict keys must be strings, got %s", b.Name(), kv[0].Type())
+				return fmt.Errorf("%s: dict keys must be strings, got %s", b.Name(), kv[0].Type())
 			}
-			c.bind(k, kv[1])
+			bind(k, kv[1])
 		}
 	}
 	for _, kv := range kwargs {
-		c.bind(string(kv[0].(starlark.String)), kv[1])
+		bind(string(kv[0].(starlark.String)), kv[1])
+	}
+	return nil
+}
+
+func (o *object) bindMethod(thread *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	c := o.copy()
+	if err := eachBind(b, args, kwargs, c.bind); err != nil {
+		return nil, err
 	}
 	return c, chargeObject(thread, c)
 }

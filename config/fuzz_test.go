@@ -29,21 +29,26 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("x = [1]\nx += [2]\nt = (1, x[1:])\ns = 'a' * 3 + '%d' % len(t)\ng = lambda *a, **k: (a, k)\nd = {}\nd['k'] = g(1, z=2)\n"+
 		"jobs = [Job(cluster='c', role='r', environment='e', task=Task(processes=[Process(name=s, cmdline=str(d) + ','.join([str(i) for i in x]))], resources=Resources(cpu=1, ram=MB, disk=MB)))]\n"), uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, format uint8) {
-		name := "fuzz" + fuzzExts[int(format)%len(fuzzExts)]
-		jobs, err := LoadBytes(name, data, LoadOptions{MaxSteps: 100_000, Binds: map[string]string{"x": "1"}})
-		if err != nil {
-			if !IsConfigError(err) {
-				t.Fatalf("not a config error: %T %v", err, err)
-			}
-			return
-		}
-		if verr := ValidateJobs(jobs); verr != nil {
-			t.Fatalf("loaded invalid jobs: %v", verr)
-		}
-		for _, j := range jobs {
-			_ = j.Key()
-			_ = j.HealthChecker()
-			_ = j.UpdateConfig.EffectiveStrategy()
-		}
+		fuzzLoad(t, "fuzz"+fuzzExts[int(format)%len(fuzzExts)], data)
 	})
+}
+
+// fuzzLoad loads data as a file called name: it fails with a config error,
+// or gives valid jobs whose accessors do not panic.
+func fuzzLoad(t *testing.T, name string, data []byte) {
+	jobs, err := LoadBytes(name, data, LoadOptions{MaxSteps: 100_000, Binds: map[string]string{"x": "1"}})
+	if err != nil {
+		if !IsConfigError(err) {
+			t.Fatalf("not a config error: %T %v", err, err)
+		}
+		return
+	}
+	if verr := ValidateJobs(jobs); verr != nil {
+		t.Fatalf("loaded invalid jobs: %v", verr)
+	}
+	for _, j := range jobs {
+		_ = j.Key()
+		_ = j.HealthChecker()
+		_ = j.UpdateConfig.EffectiveStrategy()
+	}
 }

@@ -39,20 +39,6 @@ func FuzzPythonLoad(f *testing.F) {
 		if out, errs := pyTranslate("fuzz.aurora", data); len(errs) == 0 && pyCountLineBreaks(string(out)) != pyCountLineBreaks(string(data)) {
 			t.Fatalf("translation changed the lines:\n%q\n%q", data, out)
 		}
-		jobs, err := LoadBytes("fuzz.aurora", data, LoadOptions{MaxSteps: 100_000, Binds: map[string]string{"x": "1"}})
-		if err != nil {
-			if !IsConfigError(err) {
-				t.Fatalf("not a config error: %T %v", err, err)
-			}
-			return
-		}
-		if verr := ValidateJobs(jobs); verr != nil {
-			t.Fatalf("loaded invalid jobs: %v", verr)
-		}
-		for _, j := range jobs {
-			_ = j.Key()
-			_ = j.HealthChecker()
-			_ = j.UpdateConfig.EffectiveStrategy()
-		}
+		fuzzLoad(t, "fuzz.aurora", data)
 	})
 }

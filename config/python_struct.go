@@ -621,21 +621,8 @@ func (s *pyStruct) bindMethod(thread *starlark.Thread, b *starlark.Builtin, args
 		}
 		c.binds[k] = v
 	}
-	for _, a := range args {
-		d, ok := a.(*starlark.Dict)
-		if !ok {
-			return nil, fmt.Errorf("%s: takes name=value arguments or a dict, got %s", b.Name(), a.Type())
-		}
-		for _, kv := range d.Items() {
-			k, ok := starlark.AsString(kv[0])
-			if !ok {
-				return nil, fmt.Errorf("%s: dict keys must be strings, got %s", b.Name(), kv[0].Type())
-			}
-			add(k, kv[1])
-		}
-	}
-	for _, kv := range kwargs {
-		add(string(kv[0].(starlark.String)), kv[1])
+	if err := eachBind(b, args, kwargs, add); err != nil {
+		return nil, err
 	}
 	return c, c.made(thread)
 }
