@@ -29,6 +29,9 @@ var auroraFileOptions = &syntax.FileOptions{
 	TopLevelControl: true,
 	GlobalReassign:  true,
 	Recursion:       true,
+	// The load statements include() becomes bind globally, as Python's
+	// exec of the included file does (aurora_include.go).
+	LoadBindsGlobally: true,
 }
 
 // object is an Aurora/pystachio struct value in Starlark.
@@ -382,6 +385,7 @@ func auroraPredeclared() starlark.StringDict {
 		"Service":        starlark.NewBuiltin("Service", serviceBuiltin),
 		"SequentialTask": starlark.NewBuiltin("SequentialTask", sequentialTaskBuiltin),
 		"order":          starlark.NewBuiltin("order", orderBuiltin),
+		"include":        starlark.NewBuiltin("include", includeBuiltin),
 		"B":              starlark.MakeInt64(B),
 		"KB":             starlark.MakeInt64(KB),
 		"MB":             starlark.MakeInt64(MB),
@@ -512,9 +516,6 @@ func parseAurora(name string, data []byte, opts LoadOptions) (*node, *Errors) {
 				opts.Print(msg)
 			}
 		},
-		Load: func(*starlark.Thread, string) (starlark.StringDict, error) {
-			return nil, errors.New("load() is not supported in Aurora files")
-		},
 		OnMaxSteps: g.onSteps,
 	}
 	thread.SetLocal(guardKey, g)
@@ -522,40 +523,12 @@ func parseAurora(name string, data []byte, opts LoadOptions) (*node, *Errors) {
 	predeclared := auroraPredeclared()
 	g.guardPredeclared(predeclared)
 
-	// Python's import and class statements become Starlark, line for line
-	// (python_translate.go).
-	src, perrs := pyTranslate(name, data)
-	if len(perrs) > 0 {
-		for _, e := range perrs {
-			errs.Add(e.Pos.String(), "%s", e.Msg)
-		}
-		return nil, errs
-	}
-	f, err := auroraFileOptions.Parse(name, src, 0)
-	if err != nil {
-		addStarlarkError(errs, name, err)
-		return nil, errs
-	}
-	if serrs := guardSyntax(f); len(serrs) > 0 {
-		for _, e := range serrs {
-			errs.Add(e.Pos.String(), "%s", e.Msg)
-		}
-		return nil, errs
-	}
-	prog, err := starlark.FileProgram(f, predeclared.Has)
-	if err != nil {
-		addStarlarkError(errs, name, err)
-		return nil, errs
-	}
 	timer := time.AfterFunc(timeout, func() {
 		thread.Cancel(fmt.Sprintf("took longer than %v, the time limit for an Aurora file", timeout))
 	})
-	// Globals are not frozen: freezing walks every value, as often as a
-	// tuple holds it, and nothing else runs in them.
-	globals, err := prog.Init(thread, predeclared)
+	globals, ok := newAuroraRun(thread, predeclared, errs).run(name, data, 0)
 	timer.Stop()
-	if err != nil {
-		addStarlarkError(errs, name, err)
+	if !ok {
 		return nil, errs
 	}
 	jobs, ok := globals["jobs"]

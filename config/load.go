@@ -26,6 +26,10 @@ type LoadOptions struct {
 	// Timeout bounds the wall-clock time of running an Aurora file; 0 means
 	// 5 seconds.
 	Timeout time.Duration
+	// Job, a job key, picks one job as Aurora's client does: only that job
+	// is returned, and only its problems (and the file's) fail the load, so
+	// a job the command does not name cannot block it. Empty: every job.
+	Job string
 }
 
 // MaxConfigBytes bounds the size of a configuration file: 4 MiB, far more
@@ -71,11 +75,18 @@ func Load(path string, opts LoadOptions) ([]*Job, error) {
 // reads at most MaxConfigBytes+1 bytes, so a file that grows meanwhile is
 // caught too.
 func readConfig(path string) ([]byte, *Errors) {
-	errs := &Errors{}
 	if FormatOf(path) == FormatUnknown {
+		errs := &Errors{}
 		addUnknownFormat(errs, path)
 		return nil, errs
 	}
+	return readConfigFile(path)
+}
+
+// readConfigFile reads a config file of any name (an Aurora file's
+// include()), with readConfig's checks but the extension's.
+func readConfigFile(path string) ([]byte, *Errors) {
+	errs := &Errors{}
 	fi, err := os.Stat(path)
 	if err != nil {
 		errs.Add(path, "cannot read config: %v", unwrapPathError(err))
@@ -198,10 +209,58 @@ func LoadBytes(name string, data []byte, opts LoadOptions) ([]*Job, error) {
 			errs.add(ve)
 		}
 	}
+	if opts.Job != "" {
+		return pickJob(jobs, errs, opts.Job)
+	}
 	if err := errs.Err(); err != nil {
 		return nil, err
 	}
 	return jobs, nil
+}
+
+// pickJob returns the job with the given key and the problems that are
+// its own or the file's, leaving out those of the other jobs. A key no job
+// has is every problem, or SelectJob's error when there is none.
+func pickJob(jobs []*Job, errs *Errors, key string) ([]*Job, error) {
+	var picked *Job
+	mine := map[string]bool{}
+	for i, j := range jobs {
+		if j != nil && j.Key() == key {
+			if picked == nil {
+				picked = j
+			}
+			mine[indexPath("jobs", i)] = true
+		}
+	}
+	if picked == nil {
+		if err := errs.Err(); err != nil {
+			return nil, err
+		}
+		_, err := SelectJob(jobs, key)
+		return nil, err
+	}
+	kept := &Errors{omitted: errs.omitted}
+	for _, e := range errs.List {
+		if job, ok := jobOfPath(e.Path); !ok || mine[job] {
+			kept.add(e)
+		}
+	}
+	if err := kept.Err(); err != nil {
+		return nil, err
+	}
+	return []*Job{picked}, nil
+}
+
+// jobOfPath is the jobs[i] a problem's path is under, if it is.
+func jobOfPath(path string) (string, bool) {
+	if !strings.HasPrefix(path, "jobs[") {
+		return "", false
+	}
+	end := strings.IndexByte(path, ']')
+	if end < 0 {
+		return "", false
+	}
+	return path[:end+1], true
 }
 
 func verrsList(err error) []FieldError {

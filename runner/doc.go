@@ -12,7 +12,8 @@
 // stdout and stderr are appended, by the runner, to
 // <sandbox>/.logs/<name>.stdout and .stderr and copied, whole lines and
 // unprefixed, to the runner's own stdout and stderr, so `docker logs` shows
-// them.
+// them. When the sandbox holds a [ProfileFile] (.thermos_profile) as a run
+// starts, the shell sources it before the cmdline, as Thermos does.
 //
 // With a log_rotate ([LogRotation], Aurora's RotatePolicy) a log file never
 // grows past max_bytes: the write that would take it past is cut there, the

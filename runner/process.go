@@ -116,14 +116,23 @@ func signalGroup(pgid int, sig syscall.Signal) {
 	}
 }
 
-// spawn starts one run of p: `<shell> -c <cmdline>` in its own process group
-// in the sandbox, stdin from /dev/null, stdout and stderr appended to the
+// spawn starts one run of p: `<shell> -c <cmdline>` (after the sandbox's
+// [ProfileFile], if any: see [task.command]) in its own process group in the
+// sandbox, stdin from /dev/null, stdout and stderr appended to the
 // process's log files and copied to the runner's own outputs.
 func (t *task) spawn(p *proc) (int, error) {
 	if err := p.outLog.open(); err != nil {
 		return 0, err
 	}
 	if err := p.errLog.open(); err != nil {
+		return 0, err
+	}
+	dir := t.sandbox
+	if t.spec.WorkDir != "" {
+		dir = t.spec.WorkDir
+	}
+	argv, err := t.command(p.spec.Cmdline, dir)
+	if err != nil {
 		return 0, err
 	}
 	devNull, err := os.Open(os.DevNull)
@@ -142,17 +151,12 @@ func (t *task) spawn(p *proc) (int, error) {
 		return 0, fmt.Errorf("make stderr pipe: %w", err)
 	}
 
-	dir := t.sandbox
-	if t.spec.WorkDir != "" {
-		dir = t.spec.WorkDir
-	}
 	attr := &os.ProcAttr{
 		Dir:   dir,
 		Env:   os.Environ(),
 		Files: []*os.File{devNull, outW, errW},
 		Sys:   &syscall.SysProcAttr{Setpgid: true},
 	}
-	argv := []string{t.shell, "-c", p.spec.Cmdline}
 	pid, err := startChild(t.reapAll, argv, attr, func(st exitStatus) {
 		t.exits <- exitMsg{proc: p, status: st}
 	})

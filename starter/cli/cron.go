@@ -81,6 +81,7 @@ func runCronSchedule(ctx context.Context, a *app, o jobConfigFlags, keyArg, path
 	}
 	defer tc.Close()
 	key := job.Key()
+	printWarnings(a.err, o.warnings)
 	verdict, err := tc.putCronJob(ctx, *job)
 	if err != nil {
 		return err

@@ -90,7 +90,8 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 	// The worker checks the job before any instance starts; a refusal is
 	// this command's failure (exit 3).
 	notes := a.notesOut(o.writeJSON)
-	out := jobCreateJSON{Job: key, Instances: job.Instances, Warnings: []string{}}
+	printWarnings(a.err, o.warnings)
+	out := jobCreateJSON{Job: key, Instances: job.Instances, Warnings: append([]string{}, o.warnings...)}
 	verdict, err := tc.awaitAdmission(ctx, key, run.GetRunID(), o.timeout)
 	switch {
 	case errors.Is(err, errNoWorkerToAdmit):

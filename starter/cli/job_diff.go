@@ -77,6 +77,7 @@ func runJobDiff(ctx context.Context, a *app, o jobDiffOptions, keyArg, path stri
 		return err
 	}
 	defer tc.Close()
+	printWarnings(a.err, o.warnings)
 	view := job.View
 	steps := workflows.PlanUpdate(view, *next, nil)
 	if o.writeJSON {

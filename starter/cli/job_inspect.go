@@ -16,13 +16,18 @@ import (
 // jobConfigFlags are the flags of every command that reads a job config.
 type jobConfigFlags struct {
 	binds []string
+	// warnings are the loaded job's fields that Borealis does not act on
+	// (config.Unacted), set by loadJob.
+	warnings []string
 }
 
 func (f *jobConfigFlags) add(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.binds, "bind", nil, "bind a template variable: --bind name=value (repeatable)")
 }
 
-// loadJob reads the config file and picks the job named by key. Config
+// loadJob reads the config file and picks the job named by key (problems
+// of the file's other jobs do not matter, as in Aurora), and keeps
+// in f.warnings what the job sets that Borealis does not act on. Config
 // problems exit 3, a bad key 6.
 func (f *jobConfigFlags) loadJob(keyArg, path string) (*config.Job, error) {
 	key, err := jobkey.Parse(keyArg)
@@ -37,13 +42,14 @@ func (f *jobConfigFlags) loadJob(keyArg, path string) (*config.Job, error) {
 		}
 		binds[name] = value
 	}
-	jobs, err := config.Load(path, config.LoadOptions{Binds: binds})
+	jobs, err := config.Load(path, config.LoadOptions{Binds: binds, Job: key.String()})
 	if err != nil {
 		return nil, withCode(ExitInvalidConfig, err)
 	}
-	job, err := config.SelectJob(jobs, key.String())
-	if err != nil {
-		return nil, withCode(ExitInvalidConfig, err)
+	job := jobs[0]
+	f.warnings = f.warnings[:0]
+	for _, w := range config.Unacted(job) {
+		f.warnings = append(f.warnings, w.String())
 	}
 	return job, nil
 }
@@ -73,6 +79,7 @@ func runJobInspect(a *app, o jobInspectOptions, key, path string) error {
 	if err != nil {
 		return err
 	}
+	printWarnings(a.err, o.warnings)
 	if o.writeJSON {
 		enc := json.NewEncoder(a.out)
 		enc.SetIndent("", "  ")

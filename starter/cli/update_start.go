@@ -70,7 +70,8 @@ func runUpdateStart(ctx context.Context, a *app, o updateStartOptions, spec, pat
 
 	k, ids, view := target.Key.String(), target.IDs, target.View
 	notes := a.notesOut(o.writeJSON)
-	out := updateStartJSON{Job: k, Instances: ids, Warnings: []string{}}
+	printWarnings(a.err, o.warnings)
+	out := updateStartJSON{Job: k, Instances: ids, Warnings: append([]string{}, o.warnings...)}
 	if view.Updating != "" {
 		return jobUpdating(a, tc, k, view.Updating, fmt.Sprintf("%s (update %s)", workflows.ErrJobUpdating, view.Updating))
 	}
