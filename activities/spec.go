@@ -56,7 +56,7 @@ func TaskSpecFor(in taskapi.StartTaskInput) dockerrun.TaskSpec {
 		spec.CPU, spec.RAMBytes, spec.DiskBytes = r.CPU, r.RAM, r.Disk
 		spec.Runner.DiskBytes = r.Disk
 	}
-	spec.PortNames = t.PortNames()
+	spec.PortNames = job.PortNames()
 	return spec
 }
 

@@ -110,6 +110,7 @@ func DefaultJob() Job {
 func (j *Job) fillDerivedNames() {
 	j.fillCronDefaults()
 	j.ResolveMesos()
+	j.resolvePortAliases()
 	if j.Task == nil {
 		return
 	}

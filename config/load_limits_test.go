@@ -13,28 +13,35 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// bounded runs load and checks that it fails with a config error within
-// 5 seconds, having allocated less than maxAlloc bytes; it returns the
-// error's text.
+// hangBound is how long bounded waits before it calls a load hung. The
+// limits under test are counts (steps, bytes, depth), not times, and a
+// loaded machine running -race can take seconds over them: the bound only
+// catches a load that none of its limits ends.
+const hangBound = 2 * time.Minute
+
+// noTimeout keeps the wall-clock limit of an Aurora file (5 s by default)
+// from ending a run before the count limit a test checks does, on a slow
+// machine.
+var noTimeout = LoadOptions{Timeout: hangBound}
+
+// bounded runs load and checks that it fails with a config error, having
+// allocated less than maxAlloc bytes; it returns the error's text.
 func bounded(t *testing.T, maxAlloc uint64, load func() error) string {
 	t.Helper()
 	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	start := time.Now()
 	done := make(chan error, 1)
 	go func() { done <- load() }()
 	var err error
 	select {
 	case err = <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatalf("loading did not end within 5s")
+	case <-time.After(hangBound):
+		t.Fatalf("loading did not end within %v: no limit ended it", hangBound)
 	}
-	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	require.Error(t, err)
 	assert.True(t, IsConfigError(err), "want a config error (exit 3), got %T %v", err, err)
-	assert.Less(t, elapsed, 5*time.Second)
 	if maxAlloc > 0 {
 		assert.Less(t, after.TotalAlloc-before.TotalAlloc, maxAlloc, "allocated while loading")
 	}
@@ -177,7 +184,7 @@ func TestAuroraRunIsBounded(t *testing.T) {
 				allocBudget = b
 			}
 			msg := bounded(t, tt.maxAlloc, func() error {
-				_, err := LoadBytes("r.aurora", []byte(tt.src), LoadOptions{})
+				_, err := LoadBytes("r.aurora", []byte(tt.src), noTimeout)
 				return err
 			})
 			assert.Contains(t, msg, tt.want)
@@ -285,17 +292,24 @@ func TestManyProblemsAreBounded(t *testing.T) {
 			return 0, nil
 		}
 	}
-	small := time.Duration(1<<63 - 1)
-	for range 3 {
-		d, err := timed(many(1000))
-		require.Error(t, err)
-		small = min(small, d)
+	// The fastest of three runs of each: a run slowed by the machine's
+	// other work (GC, other tests) would skew a single one.
+	fastest := func(src []byte) (time.Duration, error) {
+		best, err := time.Duration(1<<63-1), error(nil)
+		for range 3 {
+			var d time.Duration
+			d, err = timed(src)
+			best = min(best, d)
+		}
+		return best, err
 	}
-	big, err := timed(many(10000))
+	small, err := fastest(many(1000))
+	require.Error(t, err)
+	big, err := fastest(many(10000))
 	require.Error(t, err)
 	t.Logf("1,000 jobs: %s; 10,000 jobs: %s", small, big)
 	// Linear is about 10 times as long; quadratic was about 100.
-	assert.Less(t, big, 30*small, "10,000 jobs took %s, 1,000 took %s", big, small)
+	assert.Less(t, big, 40*small, "10,000 jobs took %s, 1,000 took %s", big, small)
 
 	lines := strings.Split(err.Error(), "\n")
 	assert.True(t, IsConfigError(err))

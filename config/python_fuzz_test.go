@@ -32,6 +32,12 @@ func FuzzPythonLoad(f *testing.F) {
 		"class P(Struct):\n  pass\nx = P() 'a' 'b'\n",
 		"class P(\n  Struct):\n    a = Default(Integer,\n  '{{x}}')\n\tb = String\n",
 		"def f():\n  import os\n  class P(Struct):\n    a = String\n  return P(a=os.sep)\njobs=[f()]\n",
+		"xs = [1, 2]\nn = sum(x * x for x in xs)\ng = (x for x in xs if x)\nok = any(str(x).startswith('1') for x in g)\n" +
+			"task = Task(processes=[Process(name='p', cmdline='x')], resources=Resources(cpu=1, ram=MB, disk=MB))\n" +
+			"jobs = []\njobs.extend(Job(cluster='c%d' % c, role='r', environment='e', name='n', task=task)\n  for c in xs)\n",
+		"d = dict((k, v) for k, v in [('a', 1)])\nx = sorted(a for a in d, reverse = True)\ny = f(((a for a in b)) for b in c\n",
+		"with open('f') as f:\n  pass\ntry:\n  del x\nexcept:\n  raise\nassert x is not None, 'x'\nprint 'x'\n",
+		"def f():\n  global n\n  yield (yield)\nasync def g(): await f()\nx = open('x'); y = __import__('os')\n",
 	} {
 		f.Add([]byte(src))
 	}

@@ -173,8 +173,8 @@ var objectSummaries = map[string]string{
 		"cannot reach. Parsed, kept with the job and shown by `job inspect --write-json`; not acted on: Borealis runs " +
 		"each task on its worker's Docker host and has no partitions to wait out.",
 	"ExecutorConfig": "Aurora's choice of Mesos executor for a job's tasks and the data it is given. Parsed, kept and " +
-		"shown by `job inspect --write-json`; not acted on: Borealis runs every task's processes with its own runner, " +
-		"whatever executor is named, and passes `data` to nothing.",
+		"shown by `job inspect --write-json`: Borealis runs every task's processes with its own runner, as Thermos does; " +
+		"another executor is refused, and `data` goes to nothing (a warning says so).",
 }
 
 // fieldDoc is a field's entry in the description table.
@@ -203,16 +203,16 @@ var fieldDocs = map[string]fieldDoc{
 	"Job.update_config":       {meaning: "How `update start` rolls out a new config (UpdateConfig)."},
 	"Job.container": {meaning: "`Docker(image = ...)` or `Mesos(image = DockerImage(...), volumes = [...])` (run as the " +
 		"Docker container it stands for); unset runs the worker's default image, `borealis/base:latest` unless its operator changed it."},
-	"Job.constraints":  {meaning: "Aurora's scheduling constraints (attribute: value). Accepted; not acted on, as Borealis places tasks on its one Docker host."},
+	"Job.constraints":  {meaning: "Aurora's scheduling constraints (attribute: value). Accepted; not acted on, as Borealis places tasks on its one Docker host. Setting it draws a warning."},
 	"Job.announce":     {meaning: "Service discovery (Announcer); its `primary_port` is the service endpoint of `job endpoints`."},
 	"Job.metadata":     {meaning: "Free key/value pairs (Metadata) kept with the job's config."},
 	"Job.contact":      {meaning: "Contact address of the job's owner; informational."},
-	"Job.tier":         {meaning: "Aurora's scheduling tier (`preferred`, `preemptible`, ...). `preferred` makes the job production for SLA checks; otherwise not acted on (no tiers or quotas)."},
-	"Job.priority":     {meaning: "Aurora's preemption priority, a 32-bit integer. Accepted; not acted on."},
+	"Job.tier":         {meaning: "Aurora's scheduling tier (`preferred`, `preemptible`, ...). `preferred` makes the job production for SLA checks; otherwise not acted on (no tiers or quotas), and another tier draws a warning."},
+	"Job.priority":     {meaning: "Aurora's preemption priority, a 32-bit integer. Accepted; not acted on: a non-zero priority draws a warning."},
 	"Job.production":   {meaning: "Aurora's production flag. SLA-aware updates check the SLA of production jobs (and, with the worker's `sla.non_production`, of every job); no production quota."},
 	"Job.lifecycle":    {meaning: "How a task with a `health` port is asked to shut down before it is signalled (LifecycleConfig)."},
-	"Job.task_links":   {meaning: "Aurora's task links (name: URL template). Accepted; not acted on."},
-	"Job.enable_hooks": {meaning: "Aurora's client hooks. Accepted; not acted on."},
+	"Job.task_links":   {meaning: "Aurora's task links (name: URL template). Kept and shown by `job inspect`; not acted on. Setting it draws a warning."},
+	"Job.enable_hooks": {meaning: "Aurora's client hooks. Accepted; not acted on: `True` draws a warning."},
 	"Job.sla_policy": {meaning: "The job's SLA (SlaPolicy): CountSlaPolicy, PercentageSlaPolicy or CoordinatorSlaPolicy; " +
 		"used by updates with `sla_aware = True`."},
 	"Job.cron_schedule": {meaning: "Makes the job a cron job (docs/semantics.md §9), run by `borealis cron schedule`: a five-field cron expression " +
@@ -221,9 +221,9 @@ var fieldDocs = map[string]fieldDoc{
 		"0 and 7 both Sunday. When both day-of-month and day-of-week are restricted (neither is `*`), a day matching either " +
 		"runs. No `@hourly`-style macros, seconds, years, `?`, `L`, `W` or `#`, and no schedule that never runs (`0 0 30 2 *`). " +
 		"Not with `service = True`."},
-	"Job.partition_policy": {meaning: "Aurora's PartitionPolicy. Parsed and shown; not acted on."},
+	"Job.partition_policy": {meaning: "Aurora's PartitionPolicy. Parsed and shown; not acted on. Setting it draws a warning."},
 	"Job.executor_config": {meaning: "Aurora's ExecutorConfig; unset is Aurora's `ExecutorConfig()`, the Thermos executor. " +
-		"Parsed and shown; not acted on (Borealis always runs the task's processes itself)."},
+		"Parsed and shown; an executor other than `AuroraExecutor` is refused (Borealis runs the task's processes itself)."},
 	"Job.cron_collision_policy": {meaning: "What a scheduled time of a cron job does while its previous run is still active (docs/semantics.md §9): " +
 		"`KILL_EXISTING` kills that run, then starts the new one; `CANCEL_NEW` skips this time. Aurora's deprecated " +
 		"`RUN_OVERLAP` is refused; so is the field without `cron_schedule`.", derived: "`KILL_EXISTING` for a cron job, else unset"},
@@ -238,7 +238,7 @@ var fieldDocs = map[string]fieldDoc{
 	"Task.max_concurrency":   {meaning: "Processes that may run at once; 0 = unlimited."},
 	"Task.finalization_wait": {meaning: "Seconds from SIGTERM to SIGKILL when the task is stopped; final processes run within it."},
 	"Task.user": {meaning: "Thermos's task user (Aurora's stopgap for MESOS-3546). Accepted; not acted on: tasks run as " +
-		"the worker's `tasks.uid`/`tasks.gid`, or the Docker parameter `user`."},
+		"the worker's `tasks.uid`/`tasks.gid`, or the Docker parameter `user`. Setting it draws a warning."},
 
 	// Process
 	"Process.name": {meaning: "Unique in the task; at most 255 bytes; must not start with `.` nor contain `/`, `,`, `=`, NUL or a line break.", required: true},
@@ -252,9 +252,9 @@ var fieldDocs = map[string]fieldDoc{
 	"Process.logger": {meaning: "Where output goes and how log files rotate (Logger). Unset: the files rotate at 100 MiB keeping 5 backups " +
 		"(Aurora keeps whole files by default: a deliberate difference, so a chatty process cannot fill the disk)."},
 	"Process.resources": {meaning: "Thermos's per-process Resources, which Aurora reserves for future use. Accepted " +
-		"(finite, not negative, within a task's bounds); not acted on: the task's resources limit its container."},
+		"(finite, not negative, within a task's bounds); not acted on: the task's resources limit its container. Setting it draws a warning."},
 	// Logger
-	"Logger.destination": {meaning: "`file`, `console` or `both`. Borealis always writes the sandbox's log files and copies output to the container's log (`task logs`), so all three behave as `both`."},
+	"Logger.destination": {meaning: "`file`, `console` or `both`. Borealis always writes the sandbox's log files and copies output to the container's log (`task logs`), so all three behave as `both`; `console` draws a warning."},
 	"Logger.mode":        {meaning: "`standard` (files grow whole) or `rotate` (rotated by `rotate`)."},
 	"Logger.rotate":      {meaning: "Sizes of the rotation in mode `rotate` (RotatePolicy); unset: 100 MiB and 5 backups."},
 	// RotatePolicy
@@ -270,7 +270,7 @@ var fieldDocs = map[string]fieldDoc{
 		"swap included. A task over it is OOM killed and FAILED.", required: true},
 	"Resources.disk": {meaning: "Bytes, 1 MiB to 1 PiB; the size limit of the container's writable layer where the " +
 		"storage driver has quotas (overlay2 on xfs, btrfs, zfs), otherwise reported as not enforced.", required: true},
-	"Resources.gpu": {meaning: "GPUs. Accepted; not allocated."},
+	"Resources.gpu": {meaning: "GPUs. Accepted; not allocated: more than 0 draws a warning."},
 
 	// HealthCheckConfig
 	"HealthCheckConfig.health_checker": {meaning: "The checker (HealthCheckerConfig). The HTTP checker runs only when the task has a port named `health`."},
@@ -362,8 +362,10 @@ var fieldDocs = map[string]fieldDoc{
 
 	// Announcer
 	"Announcer.primary_port": {meaning: "Port name shown as the service endpoint by `job endpoints`; the others are additional endpoints."},
-	"Announcer.portmap":      {meaning: "Aurora's aliases of port names for announcement. Accepted; not used."},
-	"Announcer.zk_path":      {meaning: "ZooKeeper path of the ServerSet. Accepted; not used (no ZooKeeper)."},
+	"Announcer.portmap": {meaning: "Aliases (alias: port name, another alias, or a fixed number): a named port is " +
+		"allocated even if no cmdline references it, and `job endpoints` lists each alias as the port it resolves to; " +
+		"`aurora` is the primary port unless set. A cmdline references the port, not its alias."},
+	"Announcer.zk_path": {meaning: "ZooKeeper path of the ServerSet. Accepted; not used (no ZooKeeper): a warning says so."},
 
 	// LifecycleConfig, HttpLifecycleConfig
 	"LifecycleConfig.http": {meaning: "The HTTP shutdown sequence (HttpLifecycleConfig)."},
@@ -397,8 +399,8 @@ var fieldDocs = map[string]fieldDoc{
 	// PartitionPolicy, ExecutorConfig
 	"PartitionPolicy.reschedule": {meaning: "Whether a partitioned task is rescheduled. Not acted on."},
 	"PartitionPolicy.delay_secs": {meaning: "Seconds a partitioned task waits before it is LOST; ≥ 0. Not acted on."},
-	"ExecutorConfig.name":        {meaning: "The executor's name; `AuroraExecutor` is Thermos. Not acted on."},
-	"ExecutorConfig.data":        {meaning: "Data passed to a custom executor. Not acted on."},
+	"ExecutorConfig.name":        {meaning: "The executor's name: `AuroraExecutor` (Thermos), the only one Borealis accepts."},
+	"ExecutorConfig.data":        {meaning: "Data passed to a custom executor. Not acted on: set, it draws a warning."},
 }
 
 // Reference documents every configuration object, in a stable order.

@@ -358,8 +358,8 @@ func TestPartitionPolicyAndExecutorConfig(t *testing.T) {
 		{"defaults", "p.aurora", schemaJob("", task, `, partition_policy = PartitionPolicy(), executor_config = ExecutorConfig()`),
 			&PartitionPolicy{Reschedule: true}, &ExecutorConfig{Name: "AuroraExecutor"}},
 		{"given", "p.aurora", schemaJob("", task, `, partition_policy = PartitionPolicy(reschedule = False, delay_secs = 60),
-    executor_config = ExecutorConfig(name = 'custom', data = '{"a": 1}')`),
-			&PartitionPolicy{DelaySecs: 60}, &ExecutorConfig{Name: "custom", Data: `{"a": 1}`}},
+    executor_config = ExecutorConfig(name = 'AuroraExecutor', data = '{"a": 1}')`),
+			&PartitionPolicy{DelaySecs: 60}, &ExecutorConfig{Name: "AuroraExecutor", Data: `{"a": 1}`}},
 		{"yaml defaults", "p.yaml", schemaJobYAML("    partition_policy: {}\n    executor_config: {}\n"),
 			&PartitionPolicy{Reschedule: true}, &ExecutorConfig{Name: "AuroraExecutor"}},
 		{"yaml given", "p.yaml", schemaJobYAML("    partition_policy: {delay_secs: 5}\n    executor_config: {data: x}\n"),
@@ -376,6 +376,12 @@ func TestPartitionPolicyAndExecutorConfig(t *testing.T) {
 	_, err := load(t, "p.aurora", schemaJob("", task, `, partition_policy = PartitionPolicy(delay_secs = -1)`), nil)
 	require.Error(t, err)
 	assert.Equal(t, "jobs[0].partition_policy.delay_secs: must be >= 0, got -1", err.Error())
+
+	// Another Mesos executor would run something else than the processes.
+	_, err = load(t, "p.aurora", schemaJob("", task, `, executor_config = ExecutorConfig(name = 'custom', data = '{}')`), nil)
+	require.Error(t, err)
+	assert.Equal(t, `jobs[0].executor_config.name: executor "custom" is not supported: Borealis runs a task's processes `+
+		`with its own runner, as Aurora's Thermos executor (AuroraExecutor) does, and runs no other Mesos executor`, err.Error())
 
 	// Read back as attributes, with Aurora's defaults.
 	var printed []string

@@ -233,10 +233,16 @@ func validateJob(errs *Errors, path string, j *Job) {
 	if p := j.PartitionPolicy; p != nil {
 		c.at("partition_policy").at("delay_secs").secs(p.DelaySecs, 0)
 	}
+	if e := j.ExecutorConfig; e != nil && e.Name != AuroraExecutorName {
+		c.at("executor_config").at("name").add("executor %s is not supported: Borealis runs a task's processes "+
+			"with its own runner, as Aurora's Thermos executor (%s) does, and runs no other Mesos executor",
+			jobkey.Quote(e.Name), AuroraExecutorName)
+	}
 	if j.Announce != nil {
 		if pc := c.at("announce").at("primary_port"); pc.required(j.Announce.PrimaryPort) {
 			pc.portName(j.Announce.PrimaryPort, "")
 		}
+		validatePortmap(c.at("announce"), j.Announce, j.Task)
 	}
 	for i, m := range j.Metadata {
 		c.at("metadata").idx(i).at("key").required(m.Key)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -87,8 +88,9 @@ func runJobEndpoints(ctx context.Context, a *app, o jobEndpointsOptions, keyArg 
 }
 
 // serverSet lists the RUNNING instances as ServerSet members: the primary
-// port (announce.primary_port, default http) as the service endpoint and
-// every named port as an additional endpoint.
+// port (announce.primary_port, default http) as the service endpoint, and
+// every named port and every alias of the announce portmap as an
+// additional endpoint.
 func serverSet(snap *jobSnapshot) []serverSetMember {
 	members := []serverSetMember{}
 	for _, s := range snap.instances {
@@ -97,15 +99,28 @@ func serverSet(snap *jobSnapshot) []serverSetMember {
 			continue
 		}
 		primary := defaultPrimaryPort
-		if cfg, ok := snap.view.Config(s.InstanceID); ok && cfg.Announce != nil && cfg.Announce.PrimaryPort != "" {
-			primary = cfg.Announce.PrimaryPort
+		var portmap map[string]config.PortTarget
+		if cfg, ok := snap.view.Config(s.InstanceID); ok && cfg.Announce != nil {
+			if cfg.Announce.PrimaryPort != "" {
+				primary = cfg.Announce.PrimaryPort
+			}
+			portmap, _ = cfg.Announce.ResolvedPortmap()
 		}
 		m := serverSetMember{AdditionalEndpoints: map[string]endpoint{}, Shard: s.InstanceID, Status: "ALIVE"}
 		for name, port := range t.AssignedPorts {
 			m.AdditionalEndpoints[name] = endpoint{Host: t.Host, Port: port}
 		}
-		if port, ok := t.AssignedPorts[primary]; ok {
-			m.ServiceEndpoint = &endpoint{Host: t.Host, Port: port}
+		// The portmap's aliases, as Aurora's announcer adds them: an alias of
+		// an allocated port is that port, of a number that number.
+		for alias, target := range portmap {
+			if target.Number > 0 {
+				m.AdditionalEndpoints[alias] = endpoint{Host: t.Host, Port: target.Number}
+			} else if port, ok := t.AssignedPorts[target.Name]; ok {
+				m.AdditionalEndpoints[alias] = endpoint{Host: t.Host, Port: port}
+			}
+		}
+		if e, ok := m.AdditionalEndpoints[primary]; ok {
+			m.ServiceEndpoint = &e
 		}
 		members = append(members, m)
 	}

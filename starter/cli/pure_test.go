@@ -72,7 +72,26 @@ func TestServerSetPrimaryPort(t *testing.T) {
 	members := serverSet(snap)
 	require.Len(t, members, 1, "only RUNNING tasks are members")
 	assert.Equal(t, &endpoint{Host: "h", Port: 9}, members[0].ServiceEndpoint)
-	assert.Equal(t, map[string]endpoint{"thrift": {"h", 9}, "http": {"h", 8}}, members[0].AdditionalEndpoints)
+	assert.Equal(t, map[string]endpoint{"thrift": {"h", 9}, "http": {"h", 8}, "aurora": {"h", 9}}, members[0].AdditionalEndpoints,
+		"Aurora's default portmap announces the primary port as aurora too")
+}
+
+// TestServerSetPortmap: the portmap's aliases are announced as the ports
+// they resolve to, and an alias may be the primary port.
+func TestServerSetPortmap(t *testing.T) {
+	job := config.Job{Announce: &config.Announcer{PrimaryPort: "service",
+		Portmap: map[string]string{"service": "thrift", "aurora": "http", "admin": "aurora", "legacy": "8080"}}}
+	snap := &jobSnapshot{
+		view: workflows.JobView{Instances: []workflows.InstanceRef{{ID: 0}}, Configs: map[string]config.Job{"": job}},
+		instances: []workflows.InstanceStatus{
+			{InstanceID: 0, Active: &workflows.TaskInfo{Status: workflows.StatusRunning, Host: "h", AssignedPorts: map[string]int{"thrift": 9, "http": 8}}},
+		},
+	}
+	members := serverSet(snap)
+	require.Len(t, members, 1)
+	assert.Equal(t, &endpoint{Host: "h", Port: 9}, members[0].ServiceEndpoint)
+	assert.Equal(t, map[string]endpoint{"thrift": {"h", 9}, "http": {"h", 8}, "service": {"h", 9}, "aurora": {"h", 8},
+		"admin": {"h", 8}, "legacy": {"h", 8080}}, members[0].AdditionalEndpoints)
 }
 
 func TestPrintStatusEndedJob(t *testing.T) {
