@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/metrics"
 )
 
 // Activities are Borealis's activities, with their dependencies. Every
@@ -43,6 +44,9 @@ type Activities struct {
 	// SecretsDir holds a file per {{secret[NAME]}} (the secrets.dir
 	// setting); empty: secrets come from the worker's environment only.
 	SecretsDir string
+	// Tasks receives what the activities learn of their tasks' health,
+	// for the worker's per-job gauges (metrics.JobCollector); nil: none.
+	Tasks *metrics.Tasks
 }
 
 // DefaultHeartbeatInterval is how often waiting activities heartbeat when

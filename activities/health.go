@@ -71,6 +71,7 @@ func (a *Activities) WatchHealth(ctx context.Context, in taskapi.WatchHealthInpu
 // watchNone handles a task without health checks.
 func watchNone(ctx context.Context, a *Activities, in taskapi.WatchHealthInput, progress taskapi.HealthProgress) (taskapi.WatchHealthResult, error) {
 	progress.Counter.Status = health.StatusRunning
+	trackHealth(ctx, a, in.TaskID, health.StatusRunning, nil)
 	if in.Until == health.StatusRunning {
 		return taskapi.WatchHealthResult{Status: health.StatusRunning, Progress: progress}, nil
 	}
@@ -130,6 +131,7 @@ func (w *watcher) result() taskapi.WatchHealthResult {
 }
 
 func (w *watcher) run(ctx context.Context) (taskapi.WatchHealthResult, error) {
+	trackHealth(ctx, w.a, w.in.TaskID, w.counter.Status(), nil)
 	if w.reached(w.counter.Status()) {
 		return w.result(), nil
 	}
@@ -155,6 +157,7 @@ func (w *watcher) run(ctx context.Context) (taskapi.WatchHealthResult, error) {
 		count(ctx, metrics.HealthChecks, "result", checkResult(r))
 		before := w.counter.Status()
 		status := w.counter.Record(r.Outcome())
+		trackHealth(ctx, w.a, w.in.TaskID, status, &r)
 		w.progress.Counter = w.counter.State()
 		w.progress.LastCheckMs = r.Time.UnixMilli()
 		w.progress.Snoozed = r.Snoozed

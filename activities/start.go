@@ -79,6 +79,7 @@ func (a *Activities) StartTask(ctx context.Context, in taskapi.StartTaskInput) (
 		res.DiskNote = task.DiskReason
 	}
 	count(ctx, metrics.ContainerStarts, "adopted", strconv.FormatBool(task.Adopted))
+	trackStart(ctx, a, in, task.Adopted)
 	log.Info("task started", "container", task.ContainerID, "adopted", task.Adopted, "ports", task.Ports)
 	return res, nil
 }

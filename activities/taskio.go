@@ -63,5 +63,6 @@ func (a *Activities) LocateTask(ctx context.Context, in taskapi.LocateInput) (ta
 		WorkDir:       dockerrun.SandboxMountPath,
 		Endpoint:      loc.Endpoint,
 		Hostname:      host,
+		TaskHost:      taskHostName(a),
 	}, nil
 }

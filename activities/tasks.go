@@ -11,6 +11,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/health"
 	"github.com/borealis-dev/borealis/jobkey"
@@ -77,11 +78,13 @@ func (a *Activities) RemoveTask(ctx context.Context, taskID string) error {
 }
 
 // ExecInTask runs in.Command with /bin/sh -c in the task's running
-// container, in its sandbox, as the task's user. A command that exits
-// non-zero is not an error; a task without a running container is a
-// non-retryable [taskapi.ErrTypeNotFound] or [taskapi.ErrTypeConflict] error.
+// container, in its sandbox, as the task's user, with {{mesos.hostname}}
+// filled as in the task's cmdlines. A command that exits non-zero is not an
+// error; a task without a running container is a non-retryable
+// [taskapi.ErrTypeNotFound] or [taskapi.ErrTypeConflict] error.
 func (a *Activities) ExecInTask(ctx context.Context, in taskapi.ExecInput) (taskapi.ExecResult, error) {
-	code, out, err := a.Runtime.Exec(ctx, in.TaskID, health.ShellCommand(in.Command))
+	command := config.FillHostname(in.Command, taskHostName(a))
+	code, out, err := a.Runtime.Exec(ctx, in.TaskID, health.ShellCommand(command))
 	if err != nil {
 		return taskapi.ExecResult{}, runtimeError(ctx, "run command in task "+in.TaskID, err)
 	}

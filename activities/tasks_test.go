@@ -75,6 +75,13 @@ func TestRemoveAndExec(t *testing.T) {
 	require.NoError(t, val.Get(&out))
 	assert.Equal(t, taskapi.ExecResult{ExitCode: 2, Output: "/bin/sh -c ls -l"}, out)
 
+	// task run's {{mesos.hostname}} is the task's host, as in its cmdlines.
+	val, err = env.ExecuteActivity(acts.ExecInTask, taskapi.ExecInput{TaskID: "t-x", Command: "echo {{mesos.hostname}}"})
+	require.NoError(t, err)
+	require.NoError(t, val.Get(&out))
+	assert.Equal(t, "/bin/sh -c echo "+taskHostName(acts), out.Output)
+	assert.NotContains(t, out.Output, "{{")
+
 	_, err = env.ExecuteActivity(acts.RemoveTask, "t-x")
 	require.NoError(t, err)
 	assert.False(t, fake.HasContainer(dockerrun.ContainerName("t-x")))

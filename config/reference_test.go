@@ -37,7 +37,7 @@ func modelObjects() map[reflect.Type]bool {
 
 // TestReferenceDescribesEveryField fails when a model object or field has
 // no entry in the reference's tables, or when an entry names nothing: add
-// the description to config/reference.go, then run make docs.
+// the description to config/reference_fields.go, then run make docs.
 func TestReferenceDescribesEveryField(t *testing.T) {
 	listed := map[reflect.Type]bool{}
 	for _, typ := range referenceObjects {
@@ -45,7 +45,7 @@ func TestReferenceDescribesEveryField(t *testing.T) {
 		listed[typ] = true
 	}
 	for typ := range modelObjects() {
-		assert.True(t, listed[typ], "model object %s is missing from referenceObjects in config/reference.go", typ)
+		assert.True(t, listed[typ], "model object %s is missing from referenceObjects in config/reference_fields.go", typ)
 	}
 	for typ := range listed {
 		assert.True(t, modelObjects()[typ], "referenceObjects lists %s, which the model no longer uses", typ)
@@ -55,7 +55,7 @@ func TestReferenceDescribesEveryField(t *testing.T) {
 	for _, typ := range referenceObjects {
 		name, ok := auroraName[typ]
 		require.True(t, ok, "%s has no Aurora name (auroraName in node.go)", typ)
-		assert.NotEmpty(t, objectSummaries[name], "object %s has no summary in objectSummaries (config/reference.go)", name)
+		assert.NotEmpty(t, objectSummaries[name], "object %s has no summary in objectSummaries (config/reference_fields.go)", name)
 		base := defaultValue(typ)
 		for i := range typ.NumField() {
 			field := jsonName(typ, i)
@@ -63,7 +63,7 @@ func TestReferenceDescribesEveryField(t *testing.T) {
 			key := name + "." + field
 			keys[key] = true
 			d, ok := fieldDocs[key]
-			if !assert.True(t, ok, "field %s has no description in fieldDocs (config/reference.go)", key) {
+			if !assert.True(t, ok, "field %s has no description in fieldDocs (config/reference_fields.go)", key) {
 				continue
 			}
 			assert.NotEmpty(t, d.meaning, "field %s: empty meaning", key)

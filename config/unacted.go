@@ -43,7 +43,7 @@ func Unacted(job *Job) []Warning {
 		add("priority", "not acted on: Borealis preempts no task")
 	}
 	if len(job.TaskLinks) > 0 {
-		add("task_links", "kept and shown by job inspect only: there is no scheduler UI to link from")
+		add("task_links", "kept and shown by job inspect --write-json only: there is no scheduler UI to link from")
 	}
 	if job.EnableHooks {
 		add("enable_hooks", "not acted on: the borealis client runs no client hooks")

@@ -27,6 +27,14 @@
 //     containers that stopped, outcome exited, oom (killed for memory) or
 //     lost (the container vanished).
 //
+// Per job (label job, the job key, and host, the worker's host.name; never a
+// task id), see jobs.go: the gauges [JobInstancesRunning],
+// [JobInstancesHealthy] and [JobListingUp] are computed at each scrape by a
+// [JobCollector] (a [Collector] given to [Registry.Register]) from the task
+// containers the worker's runtime lists and what [Tasks] learned from the
+// activities; the counters [JobTaskRestarts] and [JobHealthCheckFailures]
+// are recorded by the activities.
+//
 // The activities' counters count what each attempt saw: a retried
 // WaitTask that finds the same exit counts it again.
 //

@@ -17,7 +17,7 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if req.Method == http.MethodHead {
 		return
 	}
-	r.WriteTo(w) // a failed write means the scraper went away
+	r.write(req.Context(), w) // a failed write means the scraper went away
 }
 
 // ShutdownTimeout bounds how long [Serve] waits for scrapes in flight when

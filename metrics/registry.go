@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"math"
 	"sort"
@@ -26,6 +27,33 @@ type Registry struct {
 	mu sync.RWMutex
 	// families by exposed name; each family's series are guarded by mu too.
 	families map[string]*family
+	// collectors report gauges computed at each scrape.
+	collectors []Collector
+}
+
+// A Collector reports gauges computed when the registry is rendered, so
+// that they show what is true at scrape time rather than what was recorded.
+type Collector interface {
+	// Collect returns the current samples. ctx is the scrape's: Collect
+	// must return soon after it ends (and should bound its own work).
+	Collect(ctx context.Context) []Sample
+}
+
+// Sample is one gauge series a [Collector] reports. Names and label names
+// are sanitized as the handler's are. A sample whose name is taken by a
+// metric recorded through [Registry.Handler] is dropped; of two samples with
+// the same name and labels, the later wins.
+type Sample struct {
+	Name   string
+	Labels map[string]string
+	Value  float64
+}
+
+// Register adds a collector whose samples every rendering includes.
+func (r *Registry) Register(c Collector) {
+	r.mu.Lock()
+	r.collectors = append(r.collectors, c)
+	r.mu.Unlock()
 }
 
 // NewRegistry returns an empty registry.
@@ -110,6 +138,11 @@ func (h *handler) WithTags(tags map[string]string) client.MetricsHandler {
 	return &handler{reg: h.reg, tags: merged, labels: renderLabels(merged)}
 }
 
+// sanitizedLabels renders tags, their names sanitized as WithTags does.
+func sanitizedLabels(tags map[string]string) string {
+	return (&handler{}).WithTags(tags).(*handler).labels
+}
+
 func (h *handler) Counter(name string) client.MetricsCounter {
 	name = sanitize(name, true)
 	if !strings.HasSuffix(name, "_total") {
@@ -174,18 +207,57 @@ func suffixed(name string, k kind) string {
 }
 
 // WriteTo writes every metric in the Prometheus text exposition format
-// (version 0.0.4), families sorted by name and series by label set.
+// (version 0.0.4), families sorted by name and series by label set. The
+// registered collectors are asked for their samples first.
 func (r *Registry) WriteTo(w io.Writer) (int64, error) {
+	return r.write(context.Background(), w)
+}
+
+// collected asks every collector for its samples: gauge series by
+// sanitized name, then rendered label set.
+func (r *Registry) collected(ctx context.Context) map[string]map[string]any {
+	r.mu.RLock()
+	cs := append([]Collector(nil), r.collectors...)
+	r.mu.RUnlock()
+	if len(cs) == 0 {
+		return nil
+	}
+	out := make(map[string]map[string]any)
+	for _, c := range cs {
+		for _, s := range c.Collect(ctx) {
+			name := sanitize(s.Name, true)
+			if out[name] == nil {
+				out[name] = make(map[string]any)
+			}
+			g := &gauge{}
+			g.Update(s.Value)
+			out[name][sanitizedLabels(s.Labels)] = g
+		}
+	}
+	return out
+}
+
+func (r *Registry) write(ctx context.Context, w io.Writer) (int64, error) {
+	extra := r.collected(ctx)
 	cw := &countingWriter{w: w}
 	bw := bufio.NewWriter(cw)
 	r.mu.RLock()
-	names := make([]string, 0, len(r.families))
-	for n := range r.families {
+	families := make(map[string]*family, len(r.families)+len(extra))
+	for n, f := range r.families {
+		families[n] = f
+	}
+	for n, series := range extra {
+		if families[n] == nil {
+			families[n] = &family{kind: kindGauge, series: series}
+		}
+	}
+	names := make([]string, 0, len(families))
+	for n := range families {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		f := r.families[name]
+		f := families[name]
 		labelSets := make([]string, 0, len(f.series))
 		for l := range f.series {
 			labelSets = append(labelSets, l)

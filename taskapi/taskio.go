@@ -57,4 +57,7 @@ type TaskLocation struct {
 	Endpoint string `json:"endpoint"`
 	// Hostname is the name of the machine the worker runs on.
 	Hostname string `json:"hostname"`
+	// TaskHost is the task's host as its cmdlines' {{mesos.hostname}} has
+	// it: the worker's host.name, else Hostname.
+	TaskHost string `json:"task_host,omitempty"`
 }

@@ -1,7 +1,8 @@
 // Command borealis-worker runs Borealis's workflows and activities: it polls
 // the task queue on Temporal and runs task containers on the local Docker
 // Engine. It serves the SDK's and Borealis's metrics at /metrics on the
-// worker.metrics_address setting (empty: off). It shuts down cleanly on
+// worker.metrics_address setting (empty: off), with per-job gauges of its
+// host's task containers computed at each scrape (metrics.JobCollector). It shuts down cleanly on
 // SIGTERM or SIGINT.
 package main
 
@@ -116,8 +117,10 @@ func run(args []string) error {
 		InitialDelay:      st.Flapping.InitialDelay,
 		MaxDelay:          st.Flapping.MaxDelay,
 	}
+	tasks := metrics.NewTasks()
+	reg.Register(&metrics.JobCollector{Runtime: docker, Host: st.HostName, Tasks: tasks})
 	acts := &activities.Activities{Runtime: docker, Logger: logger, Restart: restart,
-		Policy: workerPolicy(st), SecretsDir: st.SecretsDir}
+		Policy: workerPolicy(st), SecretsDir: st.SecretsDir, Tasks: tasks}
 	registry.Register(w, acts, tc,
 		registry.WithSLA(sla.Settings{CheckInterval: st.SLA.CheckInterval, MinInstances: st.SLA.MinInstances, NonProduction: st.SLA.NonProduction}),
 		registry.WithCronCatchupWindow(st.Cron.CatchupWindow))

@@ -20,8 +20,9 @@ const completionTimeout = 2 * time.Second
 var configExtensions = []string{"aurora", "yaml", "yml", "json"}
 
 // addKeyCompletion gives every runnable command of the tree a completion of
-// its arguments from its usage line: KEY... the keys of running jobs (not
-// for job create, whose job is new), CONFIG a config file, an update ID the
+// its arguments from its usage line: KEY... and CLUSTER[/ROLE...] (a key or
+// a pattern) the keys of running jobs (not for job create, whose job is
+// new), CONFIG a config file, an update ID the
 // job's updates, anything else nothing. It also completes the flags that
 // take a fixed set of values.
 func addKeyCompletion(a *app, root *cobra.Command) {
@@ -41,7 +42,7 @@ func addKeyCompletion(a *app, root *cobra.Command) {
 			}
 			param := strings.Trim(params[len(args)], "[]")
 			switch {
-			case strings.HasPrefix(param, "KEY") && !newJob:
+			case (strings.HasPrefix(param, "KEY") || strings.HasPrefix(param, "CLUSTER")) && !newJob:
 				return a.completeJobKeys(cmd.Context(), toComplete)
 			case param == "CONFIG":
 				return configExtensions, cobra.ShellCompDirectiveFilterFileExt

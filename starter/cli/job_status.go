@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -28,10 +27,17 @@ type jobStatusOptions struct {
 func newJobStatusCommand(a *app) *cobra.Command {
 	var o jobStatusOptions
 	cmd := &cobra.Command{
-		Use:   "status KEY",
-		Short: "Show the active and recent tasks of a job",
+		Use:   "status CLUSTER[/ROLE[/ENV[/NAME]]]",
+		Short: "Show the active and recent tasks of a job, or of every running job matching a pattern",
+		Long: `Show the active and recent tasks of a job, or of every running job matching a pattern.
+
+The argument is a job key, CLUSTER/ROLE/ENV/NAME, or a pattern as job list
+takes it: each part a name or a glob (*, ?, [...]), missing parts matching
+anything. A pattern shows the running jobs it matches, in key order; none
+exits 6 (Found no jobs matching ...), or with --write-json prints [].`,
 		Example: `  borealis job status devcluster/www-data/prod/hello
-  borealis job status devcluster/www-data/prod/hello --write-json | jq '.[0].active[].status'`,
+  borealis job status devcluster/www-data/prod/hello --write-json | jq '.[0].active[].status'
+  borealis job status 'devcluster/*/prod/*' --write-json | jq -r '.[].job'`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runJobStatus(cmd.Context(), a, o, args[0])
@@ -89,8 +95,15 @@ func toTaskJSON(t workflows.TaskInfo) taskJSON {
 	return out
 }
 
-func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, keyArg string) error {
-	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{})
+func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, arg string) error {
+	ja, err := parseJobArg(arg)
+	if err != nil {
+		return err
+	}
+	if ja.pattern != nil {
+		return runJobStatusPattern(ctx, a, o, *ja.pattern)
+	}
+	tc, job, err := a.openJob(ctx, ja.key, openJobOptions{})
 	if err != nil {
 		return err
 	}
@@ -101,25 +114,95 @@ func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, keyArg string
 	}
 	a.printWebUI(tc.st, workflows.JobWorkflowID(snap.key), o.writeJSON)
 	if o.writeJSON {
-		out := statusJSON{Job: snap.key, Active: []taskJSON{}, Inactive: []taskJSON{}, Refused: snap.view.Refused}
-		for _, s := range snap.instances {
-			if s.Replacing != nil {
-				// start_first: the old task serves until its successor is RUNNING.
-				out.Active = append(out.Active, toTaskJSON(*s.Replacing))
-			}
-			if s.Active != nil {
-				out.Active = append(out.Active, toTaskJSON(*s.Active))
-			}
-			for _, t := range s.Inactive {
-				out.Inactive = append(out.Inactive, toTaskJSON(t))
-			}
-		}
-		enc := json.NewEncoder(a.out)
-		enc.SetIndent("", "  ")
-		return enc.Encode([]statusJSON{out})
+		return printJSON(a.out, []statusJSON{toStatusJSON(snap)})
 	}
 	live := tc.liveHealth(ctx, snap)
 	return printStatus(a.out, snap, live, time.Now())
+}
+
+// runJobStatusPattern shows every running job that matches, in key order:
+// one job after another, or with --write-json one array of them all. No
+// match is Aurora's `Found no jobs matching PATTERN`: exit 6, or with
+// --write-json an empty array (exit 0, the words on stderr).
+func runJobStatusPattern(ctx context.Context, a *app, o jobStatusOptions, match keyPattern) error {
+	tc, err := a.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	keys, err := tc.runningJobKeys(ctx)
+	if err != nil {
+		return err
+	}
+	keys = match.filter(keys)
+	if len(keys) == 0 {
+		msg := "Found no jobs matching " + match.String()
+		if o.writeJSON {
+			fmt.Fprintln(a.err, msg)
+			return printJSON(a.out, []statusJSON{})
+		}
+		return errorf(ExitInvalidParameter, "%s", msg)
+	}
+	snaps := make([]*jobSnapshot, len(keys))
+	lives := make([]map[int]*taskapi.HealthProgress, len(keys))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(jobParallelism)
+	for i, k := range keys {
+		g.Go(func() error {
+			snap, err := tc.snapshot(gctx, k, snapshotOptions{ended: true})
+			if err != nil {
+				return err
+			}
+			snaps[i] = snap
+			if !o.writeJSON {
+				lives[i] = tc.liveHealth(gctx, snap)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	a.printWebUIAddress(webUIQuery(tc.st, runningJobsQuery()), o.writeJSON)
+	if o.writeJSON {
+		out := make([]statusJSON, len(snaps))
+		for i, snap := range snaps {
+			out[i] = toStatusJSON(snap)
+		}
+		return printJSON(a.out, out)
+	}
+	now := time.Now()
+	for i, snap := range snaps {
+		if i > 0 {
+			fmt.Fprintln(a.out)
+		}
+		if err := printStatus(a.out, snap, lives[i], now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// jobParallelism bounds the jobs a pattern's `job status` reads at once
+// (each reads its instances queryParallelism at a time).
+const jobParallelism = 4
+
+// toStatusJSON is the job's object of `job status --write-json`.
+func toStatusJSON(snap *jobSnapshot) statusJSON {
+	out := statusJSON{Job: snap.key, Active: []taskJSON{}, Inactive: []taskJSON{}, Refused: snap.view.Refused}
+	for _, s := range snap.instances {
+		if s.Replacing != nil {
+			// start_first: the old task serves until its successor is RUNNING.
+			out.Active = append(out.Active, toTaskJSON(*s.Replacing))
+		}
+		if s.Active != nil {
+			out.Active = append(out.Active, toTaskJSON(*s.Active))
+		}
+		for _, t := range s.Inactive {
+			out.Inactive = append(out.Inactive, toTaskJSON(t))
+		}
+	}
+	return out
 }
 
 // liveHealth reads the health progress of each running task from its

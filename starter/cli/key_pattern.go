@@ -3,6 +3,8 @@ package cli
 import (
 	"path"
 	"strings"
+
+	"github.com/borealis-dev/borealis/jobkey"
 )
 
 // keyPattern matches job keys against Aurora's job list argument,
@@ -57,4 +59,49 @@ func (k keyPattern) filter(keys []string) []string {
 		}
 	}
 	return out
+}
+
+// String is the pattern as given ("" for the zero value).
+func (k keyPattern) String() string {
+	return strings.Join(k.parts, "/")
+}
+
+// jobArg is the argument of a command that takes a job key or a pattern of
+// keys (`job status`, `update list`): exactly one of key and pattern is set.
+type jobArg struct {
+	// key is a full job key, without glob characters: the command works on
+	// that job as it always did (an unknown one exits 4).
+	key string
+	// pattern is anything else job list accepts: CLUSTER[/ROLE[/ENV[/NAME]]]
+	// with globs, or fewer than four parts.
+	pattern *keyPattern
+}
+
+// globChars are the characters that make a pattern part a glob (path.Match).
+const globChars = `*?[\`
+
+// parseJobArg reads a job key or a pattern of keys. A four-part argument
+// without glob characters is a job key and must be a valid one (jobkey.Parse,
+// exit 6); anything else must be a valid pattern (parseKeyPattern, exit 6).
+// An instance spec (KEY/INSTANCES) is neither.
+func parseJobArg(s string) (jobArg, error) {
+	if s == "" {
+		return jobArg{}, errorf(ExitInvalidParameter, "job key or pattern is empty: want CLUSTER/ROLE/ENV/NAME or CLUSTER[/ROLE[/ENV[/NAME]]]")
+	}
+	parts := strings.Split(s, "/")
+	if len(parts) > 4 {
+		return jobArg{}, errorf(ExitInvalidParameter, "job key or pattern %s: want CLUSTER/ROLE/ENV/NAME or CLUSTER[/ROLE[/ENV[/NAME]]] (no instances), got %d parts", jobkey.Quote(s), len(parts))
+	}
+	if len(parts) == 4 && !strings.ContainsAny(s, globChars) {
+		k, err := jobkey.Parse(s)
+		if err != nil {
+			return jobArg{}, withCode(ExitInvalidParameter, err)
+		}
+		return jobArg{key: k.String()}, nil
+	}
+	p, err := parseKeyPattern(s)
+	if err != nil {
+		return jobArg{}, err
+	}
+	return jobArg{pattern: &p}, nil
 }

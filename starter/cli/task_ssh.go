@@ -69,7 +69,7 @@ func runTaskSSH(ctx context.Context, a *app, o taskSSHOptions, spec string) erro
 	}
 	command := ""
 	if o.command != "" {
-		command = config.FillLaunchTemplates(o.command, t.InstanceID, t.TaskID, t.AssignedPorts)
+		command = config.FillHostname(config.FillLaunchTemplates(o.command, t.InstanceID, t.TaskID, t.AssignedPorts), loc.TaskHost)
 	}
 	docker := exec.CommandContext(ctx, "docker", dockerExecArgs(loc, command, isTerminal(a.in))...)
 	docker.Stdin, docker.Stdout, docker.Stderr = a.in, a.out, a.err
