@@ -26,6 +26,7 @@ import (
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
 	"github.com/borealis-dev/borealis/internal/testenv"
+	"github.com/borealis-dev/borealis/internal/tupdate"
 	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/worker/registry"
 	"github.com/borealis-dev/borealis/workflows"
@@ -408,18 +409,14 @@ func (b *bench) waitAllRunning(key string, n int, timeout time.Duration) (time.T
 // startUpdate asks the job's workflow to update it to next, as `borealis
 // update start` does, and returns the update workflow's id.
 func (b *bench) startUpdate(next config.Job, id string) (string, error) {
-	h, err := b.tc.UpdateWorkflow(b.ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.JobWorkflowID(next.Key()),
-		UpdateID:     "start-update/" + id,
-		UpdateName:   workflows.UpdateStartUpdate,
-		Args:         []any{workflows.StartUpdateRequest{UpdateID: id, Job: next}},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return "", fmt.Errorf("start update of %s: %w", next.Key(), err)
-	}
 	var res workflows.StartUpdateResult
-	if err := h.Get(b.ctx, &res); err != nil {
+	err := tupdate.Send(b.ctx, b.tc, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.JobWorkflowID(next.Key()),
+		UpdateID:   "start-update/" + id,
+		UpdateName: workflows.UpdateStartUpdate,
+		Args:       []any{workflows.StartUpdateRequest{UpdateID: id, Job: next}},
+	}, &res)
+	if err != nil {
 		return "", fmt.Errorf("start update of %s: %w", next.Key(), err)
 	}
 	return res.WorkflowID, nil

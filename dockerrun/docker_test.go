@@ -14,14 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/borealis-dev/borealis/internal/poll"
-
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/borealis-dev/borealis/internal/poll"
 	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/runner"
 )

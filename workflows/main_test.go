@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/borealis-dev/borealis/internal/poll"
-
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/activity"
@@ -22,7 +20,9 @@ import (
 	"github.com/borealis-dev/borealis/activities"
 	"github.com/borealis-dev/borealis/config"
 	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/internal/poll"
 	"github.com/borealis-dev/borealis/internal/testenv"
+	"github.com/borealis-dev/borealis/internal/tupdate"
 	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/worker/registry"
 	"github.com/borealis-dev/borealis/workflows"
@@ -186,16 +186,11 @@ func (e *env) update(key, name string, arg any, result any) error {
 	if arg != nil {
 		args = append(args, arg)
 	}
-	h, err := e.c.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.JobWorkflowID(key),
-		UpdateName:   name,
-		Args:         args,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return err
-	}
-	return h.Get(context.Background(), result)
+	return tupdate.Send(context.Background(), e.c, client.UpdateWorkflowOptions{
+		WorkflowID: workflows.JobWorkflowID(key),
+		UpdateName: name,
+		Args:       args,
+	}, result)
 }
 
 // dockerrunRemoveAll removes a container as if someone ran docker rm -f.

@@ -8,14 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/borealis-dev/borealis/internal/poll"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/borealis-dev/borealis/config"
+	"github.com/borealis-dev/borealis/internal/poll"
+	"github.com/borealis-dev/borealis/internal/tupdate"
 	"github.com/borealis-dev/borealis/jobkey"
 	"github.com/borealis-dev/borealis/messenger"
 	"github.com/borealis-dev/borealis/workflows"
@@ -84,14 +84,9 @@ func (e *env) updateInfo(key, id string) workflows.UpdateInfo {
 
 // op sends pause, resume, abort, rollback or pulse to an update.
 func (e *env) op(key, id, name string) (workflows.UpdateStatus, error) {
-	h, err := e.c.UpdateWorkflow(context.Background(), client.UpdateWorkflowOptions{
-		WorkflowID: workflows.UpdateWorkflowID(key, id), UpdateName: name, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return "", err
-	}
 	var s workflows.UpdateStatus
-	return s, h.Get(context.Background(), &s)
+	err := tupdate.Send(context.Background(), e.c, client.UpdateWorkflowOptions{WorkflowID: workflows.UpdateWorkflowID(key, id), UpdateName: name}, &s)
+	return s, err
 }
 
 func (e *env) jobView(key string) workflows.JobView {
@@ -104,11 +99,13 @@ func (e *env) jobView(key string) workflows.JobView {
 }
 
 // actions lists, in order, the instances that got action (the notes of
-// SLA-aware updates, events with a message, aside).
+// SLA-aware updates, events with a message, aside; a failure's message is
+// its reason).
 func actions(info workflows.UpdateInfo, action string) []int {
+	failure := action == workflows.InstanceUpdateFailed || action == workflows.InstanceRollbackFailed
 	var ids []int
 	for _, ev := range info.InstanceEvents {
-		if ev.Action == action && ev.Message == "" {
+		if ev.Action == action && (ev.Message == "" || failure) {
 			ids = append(ids, ev.InstanceID)
 		}
 	}

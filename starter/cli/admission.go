@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/borealis-dev/borealis/internal/tupdate"
 	"github.com/borealis-dev/borealis/taskapi"
 	"github.com/borealis-dev/borealis/workflows"
 )
@@ -70,16 +71,12 @@ func (tc *temporalConn) awaitAdmission(ctx context.Context, key, runID string, t
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	id := workflows.JobWorkflowID(key)
-	h, err := tc.UpdateWorkflow(actx, client.UpdateWorkflowOptions{
-		WorkflowID:   id,
-		RunID:        runID,
-		UpdateID:     admissionUpdateID,
-		UpdateName:   workflows.UpdateAdmission,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(actx, &res)
-	}
+	err := tupdate.Send(actx, tc, client.UpdateWorkflowOptions{
+		WorkflowID: id,
+		RunID:      runID,
+		UpdateID:   admissionUpdateID,
+		UpdateName: workflows.UpdateAdmission,
+	}, &res)
 	var notFound *serviceerror.NotFound
 	switch {
 	case err == nil:

@@ -19,6 +19,7 @@ import (
 
 	"github.com/borealis-dev/borealis/config/settings"
 	"github.com/borealis-dev/borealis/connect"
+	"github.com/borealis-dev/borealis/internal/tupdate"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
@@ -289,21 +290,18 @@ func (tc *temporalConn) updateJob(ctx context.Context, key, name string, result 
 
 // sendUpdate runs the Temporal update name of a workflow and waits for its
 // result. It fails at once when no worker polls (an update waits for one);
-// other errors come back as the SDK gives them, for the caller to classify.
-// A non-empty updateID makes a repeated request the same update.
+// an update a failed workflow task did not take is sent again
+// (internal/tupdate); other errors come back as the SDK gives them, for the
+// caller to classify. A non-empty updateID makes a repeated command the same
+// update.
 func (tc *temporalConn) sendUpdate(ctx context.Context, workflowID, name, updateID string, result any, args ...any) error {
 	if err := tc.checkWorker(ctx); err != nil {
 		return err
 	}
-	h, err := tc.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflowID,
-		UpdateID:     updateID,
-		UpdateName:   name,
-		Args:         args,
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, result)
-	}
-	return err
+	return tupdate.Send(ctx, tc, client.UpdateWorkflowOptions{
+		WorkflowID: workflowID,
+		UpdateID:   updateID,
+		UpdateName: name,
+		Args:       args,
+	}, result)
 }

@@ -9,12 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/borealis-dev/borealis/internal/poll"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/borealis-dev/borealis/dockerrun"
+	"github.com/borealis-dev/borealis/internal/poll"
 	"github.com/borealis-dev/borealis/workflows"
 )
 
