@@ -81,7 +81,9 @@ func sample(body, name string, want ...string) (sum float64, found bool) {
 // TestJobMetrics runs a service of three instances on a worker serving
 // metrics and scrapes its per-job series: three running and healthy
 // instances, then, after a container is killed behind Borealis's back, a
-// restart counted and three running again.
+// restart counted and three running again; then an update, active and
+// paused while three instances are desired, and once it rolled forward,
+// its duration and its three replacements timed.
 func TestJobMetrics(t *testing.T) {
 	t.Parallel()
 	cl := env.NewCluster(t, harness.Flapping{})
@@ -137,22 +139,26 @@ func TestJobMetrics(t *testing.T) {
 	}
 	harness.Eventually(t, 60*time.Second, "3 running and healthy instances again", gauges(3))
 
+	updateMetrics(t, cl, url, key)
+
 	cl.MustRun("job", "killall", key)
 	harness.Eventually(t, 60*time.Second, "the job's gauges gone once its containers are", func() (bool, string) {
 		body, err := scrape(url)
 		if err != nil {
 			return false, err.Error()
 		}
-		_, found := sample(body, "borealis_job_instances_running", job)
-		return !found, jobLines(body)
+		_, running := sample(body, "borealis_job_instances_running", job)
+		_, desired := sample(body, "borealis_job_instances_desired", job)
+		return !running && !desired, jobLines(body)
 	})
 }
 
-// jobLines are the borealis_job_ lines of a scrape, for failure messages.
+// jobLines are the borealis_job_ and borealis_update lines of a scrape,
+// for failure messages.
 func jobLines(body string) string {
 	var out []string
 	for _, l := range strings.Split(body, "\n") {
-		if strings.HasPrefix(l, "borealis_job_") {
+		if strings.HasPrefix(l, "borealis_job_") || strings.HasPrefix(l, "borealis_update") || strings.HasPrefix(l, "borealis_visibility") {
 			out = append(out, l)
 		}
 	}

@@ -9,7 +9,9 @@
 // Names are sanitized to [a-zA-Z_:][a-zA-Z0-9_:]* and tag names to
 // [a-zA-Z_][a-zA-Z0-9_]*. A counter named x is exposed as x_total; a gauge as
 // x; a timer as the histogram x (x_bucket, x_sum, x_count) in seconds, with
-// the fixed buckets [Buckets]. Output is sorted by name, then by label set.
+// the buckets [Buckets], or those [Registry.SetBuckets] chose for its name
+// ([DurationBuckets] for Borealis's durations). Output is sorted by name,
+// then by label set.
 //
 // Besides the SDK's own temporal_* metrics, Borealis records:
 //
@@ -35,12 +37,22 @@
 // activities; the counters [JobTaskRestarts] and [JobHealthCheckFailures]
 // are recorded by the activities.
 //
+// Per job across the deployment, see updates.go: the gauges
+// [JobInstancesDesired], [UpdatesActive] and [VisibilityUp] are computed at
+// each scrape by a [VisibilityCollector] from Temporal's visibility (the
+// running instance and update workflows of the task queue); the histograms
+// [UpdateDuration] and [InstanceReplacementDuration] are recorded by the
+// update and instance workflows through their metrics handler, which skips
+// replays, so they add nothing to any history.
+//
 // The activities' counters count what each attempt saw: a retried
 // WaitTask that finds the same exit counts it again.
 //
-// The SDK adds its own tags to all four: namespace, task_queue,
-// workflow_type, activity_type ("none" in workflows), worker_type and
-// client_name.
+// The SDK's own temporal_* metrics are exported as it names them,
+// unfiltered (their tags bound them; a workflow id is never one). It adds
+// its own tags to Borealis's counters and histograms too: namespace,
+// task_queue, workflow_type, activity_type ("none" in workflows),
+// worker_type and client_name.
 package metrics
 
 // Names of Borealis's own counters, as recorded (the exposition adds _total).

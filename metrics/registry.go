@@ -10,15 +10,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"go.temporal.io/sdk/client"
 )
-
-// Buckets are the upper bounds, in seconds, of every timer's histogram
-// buckets (+Inf is implied). They span a fast gRPC call to a long poll.
-// Read only: timers size their counts by it.
-var Buckets = []float64{0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60}
 
 // Registry holds metrics and renders them in the Prometheus text exposition
 // format. It is safe for concurrent use; the zero value is not: use
@@ -29,6 +23,9 @@ type Registry struct {
 	families map[string]*family
 	// collectors report gauges computed at each scrape.
 	collectors []Collector
+	// buckets are the bucket bounds of the timers named so, when not
+	// [Buckets] (see [Registry.SetBuckets]).
+	buckets map[string][]float64
 }
 
 // A Collector reports gauges computed when the registry is rendered, so
@@ -56,9 +53,14 @@ func (r *Registry) Register(c Collector) {
 	r.mu.Unlock()
 }
 
-// NewRegistry returns an empty registry.
+// NewRegistry returns an empty registry. Its timers' buckets are [Buckets],
+// but for Borealis's durations: [DurationBuckets].
 func NewRegistry() *Registry {
-	return &Registry{families: make(map[string]*family)}
+	r := &Registry{families: make(map[string]*family), buckets: make(map[string][]float64)}
+	for _, name := range durations {
+		r.buckets[name] = DurationBuckets
+	}
+	return r
 }
 
 // Handler returns the registry's root metrics handler, without tags.
@@ -95,21 +97,6 @@ func (c *counter) Inc(d int64) {
 type gauge struct{ bits atomic.Uint64 }
 
 func (g *gauge) Update(v float64) { g.bits.Store(math.Float64bits(v)) }
-
-type timer struct {
-	mu     sync.Mutex
-	counts []uint64 // per bucket, not cumulative; the last is +Inf
-	sum    time.Duration
-}
-
-func (t *timer) Record(d time.Duration) {
-	s := d.Seconds()
-	i := sort.SearchFloat64s(Buckets, s) // first bound >= s
-	t.mu.Lock()
-	t.counts[i]++
-	t.sum += d
-	t.mu.Unlock()
-}
 
 // handler is a client.MetricsHandler whose metrics carry labels.
 type handler struct {
@@ -191,7 +178,7 @@ func (r *Registry) get(k kind, name, labels string) any {
 		case kindGauge:
 			s = &gauge{}
 		default:
-			s = &timer{counts: make([]uint64, len(Buckets)+1)}
+			s = newTimer(r.bucketsOf(name))
 		}
 		f.series[labels] = s
 	}
@@ -213,8 +200,9 @@ func (r *Registry) WriteTo(w io.Writer) (int64, error) {
 	return r.write(context.Background(), w)
 }
 
-// collected asks every collector for its samples: gauge series by
-// sanitized name, then rendered label set.
+// collected asks every collector for its samples, all at once: gauge
+// series by sanitized name, then rendered label set; of two collectors'
+// samples of one series, the later registered wins.
 func (r *Registry) collected(ctx context.Context) map[string]map[string]any {
 	r.mu.RLock()
 	cs := append([]Collector(nil), r.collectors...)
@@ -222,9 +210,17 @@ func (r *Registry) collected(ctx context.Context) map[string]map[string]any {
 	if len(cs) == 0 {
 		return nil
 	}
+	// Concurrently, so that a scrape waits for the slowest collector
+	// rather than for all of them in turn.
+	got := make([][]Sample, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		wg.Go(func() { got[i] = c.Collect(ctx) })
+	}
+	wg.Wait()
 	out := make(map[string]map[string]any)
-	for _, c := range cs {
-		for _, s := range c.Collect(ctx) {
+	for _, samples := range got {
+		for _, s := range samples {
 			name := sanitize(s.Name, true)
 			if out[name] == nil {
 				out[name] = make(map[string]any)
@@ -288,8 +284,8 @@ func writeSeries(w *bufio.Writer, name, labels string, s any) {
 		for i, c := range counts {
 			cum += c
 			le := math.Inf(1)
-			if i < len(Buckets) {
-				le = Buckets[i]
+			if i < len(s.bounds) {
+				le = s.bounds[i]
 			}
 			w.WriteString(name + "_bucket" + withLabel(labels, "le", formatFloat(le)) + " " + strconv.FormatUint(cum, 10) + "\n")
 		}

@@ -2,15 +2,19 @@
 // the task queue on Temporal and runs task containers on the local Docker
 // Engine. It serves the SDK's and Borealis's metrics at /metrics on the
 // worker.metrics_address setting (empty: off), with per-job gauges of its
-// host's task containers computed at each scrape (metrics.JobCollector). It shuts down cleanly on
-// SIGTERM or SIGINT.
+// host's task containers (metrics.JobCollector) and of the deployment's
+// jobs and updates as Temporal's visibility lists them
+// (metrics.VisibilityCollector), computed at each scrape. It logs on
+// stderr, as text or JSON (log_format). It shuts down cleanly on SIGTERM or
+// SIGINT.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -34,13 +38,17 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "borealis-worker:", err)
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		if !errors.As(err, new(loggedError)) {
+			fmt.Fprintln(os.Stderr, "borealis-worker:", err)
+		}
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+// run runs the worker with the command line args until SIGTERM or SIGINT,
+// logging on stderr.
+func run(args []string, stderr io.Writer) (err error) {
 	fs := pflag.NewFlagSet("borealis-worker", pflag.ContinueOnError)
 	settings.AddFlags(fs)
 	showVersion := fs.Bool("version", false, "print the worker's version, Go release and workflows number, and exit")
@@ -55,10 +63,23 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	for _, n := range st.Notes {
-		fmt.Fprintln(os.Stderr, "borealis-worker: note:", n)
+	logger := newLogger(stderr, st.LogLevel, st.LogFormat)
+	if st.LogFormat == "json" {
+		// Every line of the log is JSON, the last one included.
+		defer func() {
+			if err != nil {
+				logger.Error("worker stopped", "error", err)
+				err = loggedError{err}
+			}
+		}()
 	}
-	logger := newLogger(st.LogLevel)
+	for _, n := range st.Notes {
+		if st.LogFormat == "json" {
+			logger.Info("note: " + n)
+		} else {
+			fmt.Fprintln(stderr, "borealis-worker: note:", n)
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -119,6 +140,7 @@ func run(args []string) error {
 	}
 	tasks := metrics.NewTasks()
 	reg.Register(&metrics.JobCollector{Runtime: docker, Host: st.HostName, Tasks: tasks})
+	reg.Register(visibilityCollector(tc, st))
 	acts := &activities.Activities{Runtime: docker, Logger: logger, Restart: restart,
 		Policy: workerPolicy(st), SecretsDir: st.SecretsDir, Tasks: tasks}
 	registry.Register(w, acts, tc,
@@ -184,36 +206,4 @@ func warnHardening(st *settings.Settings, logger *slog.Logger) {
 // retention, between a second and an hour.
 func sweepInterval(retention time.Duration) time.Duration {
 	return min(max(retention/10, time.Second), time.Hour)
-}
-
-// serveMetrics serves reg at http://addr/metrics until the returned stop is
-// called: after the worker stopped, so that a last scrape sees its drain.
-// With addr "" it serves nothing.
-func serveMetrics(addr string, reg *metrics.Registry, logger *slog.Logger) (stop func(), err error) {
-	if addr == "" {
-		return func() {}, nil
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("serve metrics: %w (another worker runs here? set %s to another address, or pass --%s '' to turn metrics off)",
-			err, settings.EnvName(settings.KeyWorkerMetricsAddr), strings.ReplaceAll(strings.ReplaceAll(settings.KeyWorkerMetricsAddr, ".", "-"), "_", "-"))
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		if err := metrics.Serve(ctx, ln, reg); err != nil {
-			logger.Error("metrics server stopped", "error", err)
-		}
-	}()
-	logger.Info("serving metrics", "address", "http://"+ln.Addr().String()+"/metrics")
-	return func() { cancel(); <-served }, nil
-}
-
-func newLogger(level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(strings.ToUpper(level))); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
 }

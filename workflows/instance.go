@@ -216,6 +216,7 @@ func (w *instance) event(ctx workflow.Context, status TaskStatus, msg string) {
 	t.Status = status
 	t.TaskEvents = append(t.TaskEvents, TaskEvent{Timestamp: w.now(ctx), Status: status, Message: msg})
 	w.countTransition(ctx, status)
+	w.timeReplacement(ctx, status)
 	w.showDetails(ctx)
 }
 

@@ -114,6 +114,7 @@ func (u *update) run(ctx workflow.Context) (UpdateInfo, error) {
 		final, msg = u.rollBack(ctx)
 	}
 	u.setStatus(ctx, final, msg)
+	u.timeUpdate(ctx, final)
 	u.info.Progress = u.progress()
 	done := UpdateDone{UpdateID: u.in.UpdateID, Status: final}
 	if delivered, err := send(ctx, deliveryOf(ctx), Message{WorkflowID: u.in.JobWorkflowID, Done: &done}); err != nil || !delivered[0] {

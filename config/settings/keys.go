@@ -38,6 +38,8 @@ const (
 	KeyCronCatchupWindow = "cron.catchup_window"
 	KeyWorkerMetricsAddr = "worker.metrics_address"
 	KeyLogLevel          = "log_level"
+	// KeyLogFormat is how the worker writes its log: text or json.
+	KeyLogFormat = "log_format"
 
 	// The worker's hardening settings (docs/semantics.md §7.5).
 
@@ -96,6 +98,7 @@ var all = []setting{
 	{KeyCronCatchupWindow, "a cron run that begins later than this after its scheduled time is skipped", constant("60s")},
 	{KeyWorkerMetricsAddr, "worker Prometheus metrics listen address (empty: off)", constant("127.0.0.1:9464")},
 	{KeyLogLevel, "log level: debug, info, warn, error", constant("info")},
+	{KeyLogFormat, "log format: text (key=value) or json (a JSON object a line)", constant("text")},
 	{KeyTasksUID, "uid task processes run as (0: root, only when set)", constant("65534")},
 	{KeyTasksGID, "gid task processes run as (0: root, only when set)", constant("65534")},
 	{KeyDockerAllowedParameters, "Docker parameters jobs may use, comma-separated (empty: none)", constant(strings.Join(DefaultDockerAllowedParameters, ","))},

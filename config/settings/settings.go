@@ -42,6 +42,8 @@ type Settings struct {
 	// MetricsAddress is where the worker serves Prometheus metrics ("" = off).
 	MetricsAddress string
 	LogLevel       string
+	// LogFormat is the worker's log format: "text" or "json".
+	LogFormat string
 
 	// Tasks is the user and group task processes run as (tasks.uid,
 	// tasks.gid).
@@ -240,6 +242,7 @@ func Load(fs *pflag.FlagSet) (*Settings, error) {
 	st.RunnerPath = expandHome(get(KeyRunnerPath))
 	st.MetricsAddress = get(KeyWorkerMetricsAddr)
 	st.LogLevel = get(KeyLogLevel)
+	st.LogFormat = strings.ToLower(strings.TrimSpace(get(KeyLogFormat)))
 	st.Ports.HostAddress = get(KeyPortsHost)
 	min, max, err := ParsePortRange(get(KeyPortsRange))
 	if err != nil {

@@ -35,6 +35,9 @@ func (s *Settings) validate() []error {
 	if net.ParseIP(s.Ports.HostAddress) == nil {
 		errs = append(errs, fmt.Errorf("%s: %q is not an IP address", KeyPortsHost, s.Ports.HostAddress))
 	}
+	if s.LogFormat != "text" && s.LogFormat != "json" {
+		errs = append(errs, fmt.Errorf("%s: %q is not text or json", KeyLogFormat, s.LogFormat))
+	}
 	if s.DataDir == "" {
 		errs = append(errs, fmt.Errorf("%s: must not be empty", KeyDataDir))
 	}

@@ -25,7 +25,7 @@ var workerFlags = []string{
 	"ports-host-address", "ports-range",
 	"flapping-threshold", "flapping-initial-delay", "flapping-max-delay",
 	"sla-check-interval", "sla-min-instances", "sla-non-production",
-	"worker-metrics-address", "log-level",
+	"worker-metrics-address", "log-level", "log-format",
 	"host-name", "deployment-id", "jobs-max-instances", "tasks-uid", "tasks-gid",
 	"docker-allowed-parameters", "volumes-allowed-host-paths", "secrets-dir",
 }
