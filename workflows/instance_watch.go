@@ -312,8 +312,14 @@ func (tw *taskWatch) deadlinePassed() {
 	if w.st.Watch != nil && w.st.WatchTask == t.TaskID && t.Status != StatusRunning {
 		req := *w.st.Watch
 		w.st.Watch, w.st.WatchTask = nil, ""
-		w.reply(tw.ctx, req, OutcomeFailed, fmt.Sprintf("task %s not RUNNING within healthy_deadline_secs %d", t.TaskID, req.HealthyDeadlineSecs))
+		w.reply(tw.ctx, req, OutcomeFailed, notRunningWithin(t.TaskID, req.HealthyDeadlineSecs))
 	}
+}
+
+// notRunningWithin is the failure of a watch whose task was not RUNNING
+// within the request's healthy_deadline_secs.
+func notRunningWithin(taskID string, secs int) string {
+	return fmt.Sprintf("task %s not RUNNING within healthy_deadline_secs %d", taskID, secs)
 }
 
 // watchPassed answers the request watching the task: it stayed RUNNING for

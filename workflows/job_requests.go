@@ -15,14 +15,6 @@ type KillRequest struct {
 	Instances []int `json:"instances"`
 }
 
-// RestartRequest restarts instances (all when Instances is empty), BatchSize
-// at a time, each counted done once its new task is RUNNING for WatchSecs.
-type RestartRequest struct {
-	Instances []int `json:"instances,omitempty"`
-	BatchSize int   `json:"batch_size"`
-	WatchSecs int   `json:"watch_secs"`
-}
-
 // AddRequest adds Count instances running the config of instance From.
 type AddRequest struct {
 	From  int `json:"from"`
@@ -33,6 +25,10 @@ type AddRequest struct {
 type OpResult struct {
 	Instances []int          `json:"instances"`
 	Failed    map[int]string `json:"failed,omitempty"`
+	// Skipped lists the instances of Instances a restart stopped by its
+	// failure budget left untouched; Aborted says why it stopped.
+	Skipped []int  `json:"skipped,omitempty"`
+	Aborted string `json:"aborted,omitempty"`
 }
 
 // failed notes that instance id failed, and why.
@@ -79,11 +75,8 @@ func (j *job) registerHandlers(ctx workflow.Context) error {
 			if err := j.refuseForCron("job restart"); err != nil {
 				return err
 			}
-			if r.BatchSize < 1 {
-				return fmt.Errorf("batch size must be > 0, got %d", r.BatchSize)
-			}
-			if r.WatchSecs < 0 {
-				return fmt.Errorf("watch secs must be ≥ 0, got %d", r.WatchSecs)
+			if err := r.validate(); err != nil {
+				return err
 			}
 			return j.validateInstances(r.Instances, true)
 		}},
@@ -152,11 +145,18 @@ func (j *job) validateInstances(ids []int, emptyMeansAll bool) error {
 
 // request sends one request to each instance and waits for every answer.
 func (j *job) request(ctx workflow.Context, ids []int, kind RequestKind, watchSecs int) ([]InstanceReply, error) {
+	return j.requestWith(ctx, ids, InstanceRequest{Kind: kind, WatchSecs: watchSecs})
+}
+
+// requestWith is request of a request like req (its kind and watch), keyed
+// and addressed for each instance.
+func (j *job) requestWith(ctx workflow.Context, ids []int, req InstanceRequest) ([]InstanceReply, error) {
 	j.st.Seq++
 	me := workflow.GetInfo(ctx).WorkflowExecution.ID
 	reqs := make([]InstanceRequest, len(ids))
 	for i, id := range ids {
-		reqs[i] = InstanceRequest{Key: fmt.Sprintf("%s/%s/%d/%d", me, kind, j.st.Seq, id), Kind: kind, ReplyTo: me, WatchSecs: watchSecs}
+		reqs[i] = req
+		reqs[i].Key, reqs[i].ReplyTo = fmt.Sprintf("%s/%s/%d/%d", me, req.Kind, j.st.Seq, id), me
 	}
 	via := deliveryOf(ctx)
 	for i, ended := range requestInstances(ctx, via, j.key(), ids, reqs) {
@@ -255,29 +255,6 @@ func (j *job) killCron(ctx workflow.Context, r KillRequest) (OpResult, error) {
 		res.Instances = append(res.Instances, rep.Instance)
 		if rep.Outcome != OutcomeKilled {
 			res.failed(rep.Instance, rep.Message)
-		}
-	}
-	return res, nil
-}
-
-func (j *job) restart(ctx workflow.Context, r RestartRequest) (OpResult, error) {
-	j.busy = "restart"
-	defer func() { j.busy = "" }()
-	ids := r.Instances
-	if len(ids) == 0 {
-		ids = j.ids()
-	}
-	res := OpResult{Instances: ids}
-	for start := 0; start < len(ids); start += r.BatchSize {
-		batch := ids[start:min(start+r.BatchSize, len(ids))]
-		replies, err := j.request(ctx, batch, RequestRestart, r.WatchSecs)
-		if err != nil {
-			return res, err
-		}
-		for _, rep := range replies {
-			if rep.Outcome != OutcomeRunning {
-				res.failed(rep.Instance, rep.Message)
-			}
 		}
 	}
 	return res, nil

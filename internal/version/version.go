@@ -25,8 +25,9 @@ import (
 // remove-kept-on-kill, watch-kept-task, unique-task-ids,
 // carry-health-count, mirror-rollback-groups, autopause-forward-only and
 // retry-added-by-replace, each at version 1 (version_test.go checks the
-// list against workflows/).
-const Workflows = 1
+// list against workflows/); 2 adds restart-failure-budget (job restart's
+// retries, failure budget and deadline, run by the job workflow).
+const Workflows = 2
 
 // linked is the version set at link time for releases:
 //

@@ -79,9 +79,10 @@ var changeIDs = map[string]int{
 	"remove-kept-on-kill": 1, "watch-kept-task": 1, "unique-task-ids": 1,
 	"carry-health-count": 1, "mirror-rollback-groups": 1,
 	"autopause-forward-only": 1, "retry-added-by-replace": 1,
+	"restart-failure-budget": 1,
 }
 
-const changeIDsAt = 1
+const changeIDsAt = 2
 
 // TestVersionWorkflowsCoverChangeIDs: workflows/ has the change ids changeIDs
 // lists, so that a new one (or a raised maximum) is noticed here and

@@ -20,20 +20,14 @@ type jobRestartOptions struct {
 	// maxPerInstanceFailures is how many more times an instance whose new
 	// task failed is restarted (Aurora's --max-per-instance-failures).
 	maxPerInstanceFailures int
+	// maxTotalFailures is how many instances may fail past their retries
+	// before the restart stops (Aurora's --max-total-failures).
+	maxTotalFailures int
+	// restartThreshold is how many seconds a new task has to become
+	// RUNNING (Aurora's --restart-threshold; 0: no deadline).
+	restartThreshold int
 	// timeout bounds the command's wait; the restart goes on without it.
 	timeout time.Duration
-	// refused is an unsupportedRestartFlags flag given, "" when none.
-	refused string
-}
-
-// unsupportedRestartFlags are Aurora's `job restart` flags the job workflow
-// cannot honour yet (docs/semantics.md §5.5): they are refused, never
-// accepted and ignored. Each maps to why.
-var unsupportedRestartFlags = map[string]string{
-	"max-total-failures": "the restart runs in the job workflow, which restarts every instance and cannot stop " +
-		"after N failed ones; without the flag, failed instances are reported and the command exits 4",
-	"restart-threshold": "the job workflow has no deadline for a restarted instance to become RUNNING " +
-		"(Aurora deprecated the flag too); --timeout bounds the command's wait",
 }
 
 func newJobRestartCommand(a *app) *cobra.Command {
@@ -43,14 +37,9 @@ func newJobRestartCommand(a *app) *cobra.Command {
 		Short: "Restart instances of a job batch by batch (a durable rolling restart)",
 		Example: `  borealis job restart devcluster/www-data/prod/hello
   borealis job restart devcluster/www-data/prod/hello/0-3 --batch-size 2 --watch-secs 10
-  borealis job restart devcluster/www-data/prod/hello --max-per-instance-failures 2 --timeout 10m`,
+  borealis job restart devcluster/www-data/prod/hello --max-per-instance-failures 2 --max-total-failures 1 --timeout 10m`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			for _, name := range []string{"max-total-failures", "restart-threshold"} {
-				if cmd.Flags().Changed(name) {
-					o.refused = name
-				}
-			}
 			if !cmd.Flags().Changed("watch-secs") {
 				o.watchSecs = -1
 			}
@@ -60,26 +49,38 @@ func newJobRestartCommand(a *app) *cobra.Command {
 	cmd.Flags().IntVar(&o.batchSize, "batch-size", 1, "instances restarted at once")
 	cmd.Flags().IntVar(&o.watchSecs, "watch-secs", 0, "seconds a new task must stay RUNNING to count as restarted (default: the job's update_config.watch_secs)")
 	cmd.Flags().IntVar(&o.maxPerInstanceFailures, "max-per-instance-failures", 0,
-		"restart an instance whose new task failed up to this many more times (retries run by this command, after the workflow's pass)")
+		"restart an instance whose new task failed up to this many more times (after the instances not restarted yet)")
+	cmd.Flags().IntVar(&o.maxTotalFailures, "max-total-failures", 0,
+		"stop the restart once more instances than this have failed past their retries")
+	cmd.Flags().IntVar(&o.restartThreshold, "restart-threshold", 60,
+		"seconds a new task has, from its container's start, to become RUNNING before its instance counts as failed (0: no deadline)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "give up waiting after this long (exit 9; the restart goes on in the job workflow); 0 waits forever")
-	cmd.Flags().Int("max-total-failures", 0, "Aurora's: not supported yet, refused (exit 5)")
-	cmd.Flags().Int("restart-threshold", 0, "Aurora's: not supported yet, refused (exit 5)")
 	return cmd
 }
 
+// validate checks the options' numbers (exit 6).
+func (o jobRestartOptions) validate() error {
+	if o.batchSize < 1 {
+		return errorf(ExitInvalidParameter, "--batch-size %d: want a number > 0", o.batchSize)
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{
+		{"max-per-instance-failures", o.maxPerInstanceFailures},
+		{"max-total-failures", o.maxTotalFailures},
+		{"restart-threshold", o.restartThreshold},
+	} {
+		if f.n < 0 {
+			return errorf(ExitInvalidParameter, "--%s %d: want a number ≥ 0", f.name, f.n)
+		}
+	}
+	return nil
+}
+
 func runJobRestart(ctx context.Context, a *app, o jobRestartOptions, spec string) error {
-	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Check: checkQuery, Before: func(jobkey.Key, []int) error {
-		if o.refused != "" {
-			return errorf(ExitInvalidCommand, "--%s is not supported yet: %s", o.refused, unsupportedRestartFlags[o.refused])
-		}
-		if o.batchSize < 1 {
-			return errorf(ExitInvalidParameter, "--batch-size %d: want a number > 0", o.batchSize)
-		}
-		if o.maxPerInstanceFailures < 0 {
-			return errorf(ExitInvalidParameter, "--max-per-instance-failures %d: want a number ≥ 0", o.maxPerInstanceFailures)
-		}
-		return nil
-	}})
+	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Check: checkQuery,
+		Before: func(jobkey.Key, []int) error { return o.validate() }})
 	if err != nil {
 		return err
 	}
@@ -95,25 +96,30 @@ func runJobRestart(ctx context.Context, a *app, o jobRestartOptions, spec string
 		wctx, cancel = context.WithTimeout(ctx, o.timeout)
 		defer cancel()
 	}
-	res, err := restartWithRetries(wctx, a, tc, key, ids, o)
+	res, err := restartJob(wctx, a, tc, key, ids, o)
 	if err != nil && errors.Is(wctx.Err(), context.DeadlineExceeded) {
 		return restartTimedOut(ctx, tc, key.String(), o.timeout)
 	}
 	if err != nil {
 		return err
 	}
-	if err := reportOp(a.out, "Restarted", key.String(), res); err != nil {
+	if res.Aborted != "" {
+		fmt.Fprintf(a.out, "Restart stopped: %s (--max-total-failures %d)\n", res.Aborted, o.maxTotalFailures)
+		if len(res.Skipped) > 0 {
+			fmt.Fprintf(a.out, "Not restarted: instances %s of %s\n", jobkey.FormatInstances(res.Skipped), key)
+		}
+	}
+	if err := reportOp(a.out, "Restarted", key.String(), restartedOnly(res)); err != nil {
 		return err
 	}
 	fmt.Fprintf(a.out, "Job restart succeeded: %s\n", key)
 	return nil
 }
 
-// restartWithRetries restarts ids of the job (all when nil) in the job
-// workflow, then, while instances failed and have retries left
-// (--max-per-instance-failures), restarts those again. The result lists
-// every instance restarted, and those whose last restart failed.
-func restartWithRetries(ctx context.Context, a *app, tc *temporalConn, key jobkey.Key, ids []int, o jobRestartOptions) (workflows.OpResult, error) {
+// restartJob restarts ids of the job (all when nil) in the job workflow,
+// which retries failed instances and keeps the failure budget, and shows
+// its progress.
+func restartJob(ctx context.Context, a *app, tc *temporalConn, key jobkey.Key, ids []int, o jobRestartOptions) (workflows.OpResult, error) {
 	var err error
 	if o.watchSecs < 0 {
 		if o.watchSecs, err = jobWatchSecs(ctx, tc, key.String(), ids); err != nil {
@@ -126,48 +132,25 @@ func restartWithRetries(ctx context.Context, a *app, tc *temporalConn, key jobke
 	}
 	fmt.Fprintf(a.out, "Restarting %s of %s (batch size %d, watch %d s)\n", targets, key, o.batchSize, o.watchSecs)
 	a.printWebUI(tc.st, workflows.JobWorkflowID(key.String()), false)
-	var total workflows.OpResult
-	failures := map[int]int{}
-	for retry := 0; ; retry++ {
-		res, err := restartPass(ctx, a, tc, key, ids, o)
-		if err != nil {
-			return total, err
-		}
-		if retry == 0 {
-			total.Instances = res.Instances
-		}
-		var again []int
-		for _, id := range res.Instances {
-			msg, bad := res.Failed[id]
-			if !bad {
-				delete(total.Failed, id)
-				continue
-			}
-			if total.Failed == nil {
-				total.Failed = map[int]string{}
-			}
-			total.Failed[id] = msg
-			failures[id]++
-			if failures[id] <= o.maxPerInstanceFailures {
-				again = append(again, id)
-			}
-		}
-		if len(again) == 0 {
-			return total, nil
-		}
-		slices.Sort(again)
-		fmt.Fprintf(a.out, "Restarting instances %s of %s again (retry %d of at most %d)\n",
-			jobkey.FormatInstances(again), key, retry+1, o.maxPerInstanceFailures)
-		ids = again
-	}
+	return restartPass(ctx, a, tc, key, ids, o)
 }
 
-// restartPass runs one rolling restart of ids (all when nil) in the job
+// restartedOnly is res without the instances the restart never got to.
+func restartedOnly(res workflows.OpResult) workflows.OpResult {
+	out := res
+	out.Instances = slices.DeleteFunc(slices.Clone(res.Instances), func(id int) bool { return slices.Contains(res.Skipped, id) })
+	out.Skipped = nil
+	return out
+}
+
+// restartPass runs the rolling restart of ids (all when nil) in the job
 // workflow and shows its progress, read from its instances while the
 // workflow works.
 func restartPass(ctx context.Context, a *app, tc *temporalConn, key jobkey.Key, ids []int, o jobRestartOptions) (workflows.OpResult, error) {
 	var res workflows.OpResult
-	req := workflows.RestartRequest{Instances: ids, BatchSize: o.batchSize, WatchSecs: o.watchSecs}
+	req := workflows.RestartRequest{Instances: ids, BatchSize: o.batchSize, WatchSecs: o.watchSecs,
+		MaxPerInstanceFailures: o.maxPerInstanceFailures, MaxTotalFailures: &o.maxTotalFailures,
+		RestartThresholdSecs: o.restartThreshold}
 	restart := func() error { return tc.updateJob(ctx, key.String(), workflows.UpdateRestart, &res, req) }
 	// Without a first look at the instances the restart runs unwatched (and
 	// fails with the reason the look failed for, if it still holds).
@@ -182,9 +165,9 @@ func restartPass(ctx context.Context, a *app, tc *temporalConn, key jobkey.Key, 
 			targets = append(targets, s.InstanceID)
 		}
 	}
-	// A THROTTLED task (a flapping instance's, as a retried one often is)
-	// is the one the restart starts at once: it counts as new. Tasks that
-	// had ended already (a retried instance's failed one) are left out.
+	// A THROTTLED task (a flapping instance's) is the one the restart
+	// starts at once: it counts as new. Tasks that had ended already are
+	// left out.
 	before := map[int]string{}
 	ended := map[string]bool{}
 	for _, s := range snap.instances {
@@ -209,7 +192,11 @@ func restartPass(ctx context.Context, a *app, tc *temporalConn, key jobkey.Key, 
 	}
 	err = watchWhile(ctx, rep, poll, restart)
 	if err == nil {
-		rep.Update(opProgress("RESTARTED", res, (len(res.Instances)+o.batchSize-1)/o.batchSize))
+		state, done := "RESTARTED", restartedOnly(res)
+		if res.Aborted != "" {
+			state = "STOPPED"
+		}
+		rep.Update(opProgress(state, done, (len(done.Instances)+o.batchSize-1)/o.batchSize))
 	}
 	rep.Done()
 	return res, err
