@@ -70,7 +70,7 @@ func (w *instance) ended(ctx workflow.Context, stopped stopReason) {
 	if w.st.Watch != nil && w.st.WatchTask == t.TaskID {
 		req := *w.st.Watch
 		w.st.Watch, w.st.WatchTask = nil, ""
-		w.reply(ctx, req, OutcomeFailed, fmt.Sprintf("task %s ended %s", t.TaskID, status))
+		w.reply(ctx, req, OutcomeFailed, endedReason(t))
 	}
 
 	w.keepInactive(ctx, *t)

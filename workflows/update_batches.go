@@ -195,7 +195,7 @@ func (u *update) handleReplies(ctx workflow.Context, forward bool) bool {
 		}
 		u.failed++
 		u.info.Progress.Done++
-		u.instanceEvent(ctx, f.step.Instance, pick(forward, InstanceUpdateFailed, InstanceRollbackFailed))
+		u.instanceFailed(ctx, f.step.Instance, forward, r.Message)
 		if u.failed > u.cfg.MaxTotalFailures {
 			budgetGone = true
 		}

@@ -21,6 +21,16 @@ func cannotTransition(from, to UpdateStatus) error {
 	return temporal.NewNonRetryableApplicationError(msg, ErrTypeUpdateNotActive, nil)
 }
 
+// inFlightIDs are the instances in flight, in the order they started (nil
+// when there are none).
+func (u *update) inFlightIDs() []int {
+	var ids []int
+	for _, f := range u.flight {
+		ids = append(ids, f.step.Instance)
+	}
+	return ids
+}
+
 // updateOp is an operation on an update workflow (a Temporal update without
 // arguments): validate refuses it when the update's state does not allow
 // it, apply does it.
@@ -35,6 +45,7 @@ func (u *update) registerHandlers(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryUpdateInfo, func() (UpdateInfo, error) {
 		info := u.info
 		info.Progress = u.progress()
+		info.Progress.InFlightIDs = u.inFlightIDs()
 		return info, nil
 	}); err != nil {
 		return err

@@ -49,7 +49,9 @@ type UpdateEvent struct {
 }
 
 // InstanceEvent is one instance's progress in an update. Message is set on
-// the events an SLA-aware update adds while it checks the job's SLA.
+// the events an SLA-aware update adds while it checks the job's SLA, and on
+// INSTANCE_UPDATE_FAILED and INSTANCE_ROLLBACK_FAILED: why the instance
+// failed, as its workflow said (its last attempt's).
 type InstanceEvent struct {
 	InstanceID int    `json:"instanceId"`
 	Timestamp  int64  `json:"timestamp"`
@@ -74,6 +76,9 @@ type UpdateProgress struct {
 	Failed   int `json:"failed"`
 	// Batch is the current batch, counting from 1 (0 before the first).
 	Batch int `json:"batch"`
+	// InFlightIDs are the instances in flight, in the order they started;
+	// the info query sets it (a workflow's result leaves it out).
+	InFlightIDs []int `json:"inFlightIds,omitempty"`
 }
 
 // UpdateInfo is what `update info --write-json` prints (docs/semantics.md §6), plus progress.

@@ -134,6 +134,12 @@ type InstanceEvent struct {
 	Message    string `json:"message"`
 }
 
+// note reports whether e is a note of an SLA-aware update: an event with a
+// message, but not a failure, whose message is why the instance failed.
+func (e InstanceEvent) note() bool {
+	return e.Message != "" && e.Action != "INSTANCE_UPDATE_FAILED" && e.Action != "INSTANCE_ROLLBACK_FAILED"
+}
+
 func (u UpdateInfo) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "update %s of %s: %s\n", u.UpdateID, u.Job, u.Status)
@@ -153,7 +159,7 @@ func (u UpdateInfo) String() string {
 func (u UpdateInfo) Order(action string) []int {
 	var ids []int
 	for _, e := range u.InstanceEvents {
-		if e.Action == action && e.Message == "" {
+		if e.Action == action && !e.note() {
 			ids = append(ids, e.InstanceID)
 		}
 	}
@@ -161,11 +167,11 @@ func (u UpdateInfo) Order(action string) []int {
 }
 
 // Actions lists one instance's actions, in order, without the notes of
-// SLA-aware updates (events with a message).
+// SLA-aware updates.
 func (u UpdateInfo) Actions(instance int) []string {
 	var out []string
 	for _, e := range u.InstanceEvents {
-		if e.InstanceID == instance && e.Message == "" {
+		if e.InstanceID == instance && !e.note() {
 			out = append(out, e.Action)
 		}
 	}

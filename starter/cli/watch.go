@@ -18,16 +18,34 @@ import (
 // terminal and prints plain lines elsewhere.
 
 // maxDetailInstances bounds the instances whose states a progress line lists.
-const maxDetailInstances = 10
+const maxDetailInstances = progress.MaxListed
 
 // newReporter shows progress on stdout: a bar on a terminal, else lines.
 func (a *app) newReporter() progress.Reporter { return progress.New(a.out) }
 
-// updateProgress is an update's progress as the Reporter shows it.
+// updateProgress is an update's progress as the Reporter shows it: the
+// counts, the instances in flight, and those that failed with the reason
+// their failure event gives.
 func updateProgress(info workflows.UpdateInfo) progress.Progress {
 	p := info.Progress
 	return progress.Progress{State: string(info.Status), Total: p.Total, Done: p.Done,
-		InFlight: p.InFlight, Failed: p.Failed, Batch: p.Batch}
+		InFlight: p.InFlight, Failed: p.Failed, Batch: p.Batch,
+		InFlightIDs: p.InFlightIDs, Failures: updateFailures(info.InstanceEvents)}
+}
+
+// updateFailures are the instances an update failed to update or to roll
+// back, in the order they failed.
+func updateFailures(events []workflows.InstanceEvent) []progress.Failure {
+	var out []progress.Failure
+	for _, e := range events {
+		switch e.Action {
+		case workflows.InstanceUpdateFailed:
+			out = append(out, progress.Failure{Instance: e.InstanceID, Reason: e.Message})
+		case workflows.InstanceRollbackFailed:
+			out = append(out, progress.Failure{Instance: e.InstanceID, Rollback: true, Reason: e.Message})
+		}
+	}
+	return out
 }
 
 // progressLine is an update's state and counts in one line.

@@ -8,8 +8,10 @@ import (
 	"github.com/schollz/progressbar/v3"
 )
 
-// Bar redraws one line in place: the state, batch, instances in flight and
-// failed, a bar of the instances done, the count and the time elapsed.
+// Bar redraws in place one line, the state, batch, instances in flight and
+// failed, a bar of the instances done, the count and the time elapsed, and
+// below it the lines of Details: which instances are in flight, which
+// failed and why.
 type Bar struct {
 	mu    sync.Mutex
 	w     io.Writer
@@ -17,6 +19,7 @@ type Bar struct {
 	total int
 	desc  string
 	done  bool
+	below int // lines drawn below the bar; the cursor stays on the bar's
 }
 
 // NewBar returns a Reporter that draws a progress bar on w (a terminal).
@@ -55,6 +58,7 @@ func (b *Bar) Update(p Progress) {
 	}
 	// Set redraws (the count is shown), which also advances the elapsed time.
 	_ = b.bar.Set(done)
+	b.drawBelow(Details(p))
 }
 
 // Done leaves the last drawing on screen and ends its line.
@@ -67,6 +71,10 @@ func (b *Bar) Done() {
 	b.done = true
 	if b.bar != nil {
 		_ = b.bar.Exit()
+		if b.below > 0 {
+			// Down to the last line drawn, which stays.
+			fmt.Fprintf(b.w, "\x1b[%dB", b.below)
+		}
 		fmt.Fprintln(b.w)
 	}
 }

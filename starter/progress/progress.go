@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 
 	"golang.org/x/term"
 )
@@ -25,6 +24,19 @@ type Progress struct {
 	Batch int
 	// Detail is optional extra text, e.g. each instance's state.
 	Detail string
+	// InFlightIDs names the instances in flight, when the command knows them.
+	InFlightIDs []int
+	// Failures are the instances that failed, in the order they did.
+	Failures []Failure
+}
+
+// Failure is an instance that failed, and why.
+type Failure struct {
+	Instance int
+	// Rollback is true when it failed to roll back (an update's rollback).
+	Rollback bool
+	// Reason is what its workflow said (empty: it did not say).
+	Reason string
 }
 
 // Line is p in one plain line:
@@ -61,30 +73,6 @@ func IsTerminal(w io.Writer) bool {
 	f, ok := w.(interface{ Fd() uintptr })
 	return ok && term.IsTerminal(int(f.Fd()))
 }
-
-// Lines prints a plain line whenever the progress changes, nothing else.
-type Lines struct {
-	mu   sync.Mutex
-	w    io.Writer
-	last string
-}
-
-// NewLines returns a Reporter that writes plain lines to w.
-func NewLines(w io.Writer) *Lines { return &Lines{w: w} }
-
-// Update prints p's line unless it is the same as the last one.
-func (l *Lines) Update(p Progress) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	line := Line(p)
-	if line != l.last {
-		l.last = line
-		fmt.Fprintln(l.w, line)
-	}
-}
-
-// Done does nothing: every line is already complete.
-func (l *Lines) Done() {}
 
 // barDescription is what the bar shows before itself: the state, the batch,
 // and the counts the bar does not.
