@@ -16,7 +16,7 @@ $borealis job inspect "$key" "$config"
 step "a worker runs the workflows and the containers"
 scripts/worker-bg.sh
 
-if $borealis job list 2>/dev/null | grep -qxF "$key"; then
+if $borealis job list "$key" 2>/dev/null | grep -qF "$key "; then
   step "replacing the job an earlier demo left: borealis job killall $key"
   $borealis job killall "$key"
 fi
@@ -38,7 +38,7 @@ grep -q "hello world" <<<"$out" || { echo "no 'hello world' in the task's logs" 
 
 web=devcluster/www-data/prod/web
 webconfig=examples/jobs/web.aurora
-if $borealis job list 2>/dev/null | grep -qxF "$web"; then
+if $borealis job list "$web" 2>/dev/null | grep -qF "$web "; then
   step "replacing the web job an earlier demo left: borealis job killall $web"
   $borealis job killall "$web"
 fi

@@ -31,16 +31,9 @@ test)
 	;;
 demo)
 	# The dev server's ports are reused when a Temporal server answers there
-	# (scripts/dev-server.sh); the worker's metrics port is not: a worker
-	# this demo did not start (make worker, another shell) holds it.
-	data="${BOREALIS_DATA_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/borealis}"
-	ours=""
-	if [ -f "$data/worker.pid" ] && kill -0 "$(cat "$data/worker.pid")" 2>/dev/null; then
-		ours=yes
-	fi
-	if [ -z "$ours" ] && [ -z "${BOREALIS_WORKER_METRICS_ADDRESS:-}" ] && (exec 3<>/dev/tcp/127.0.0.1/9464) 2>/dev/null; then
-		problem "port 9464 (worker metrics) is taken, likely by a worker started outside the demo: stop it, or give the demo's worker another port: BOREALIS_WORKER_METRICS_ADDRESS=127.0.0.1:9465 make demo"
-	fi
+	# (scripts/dev-server.sh), and so is a worker of the same build polling
+	# the task queue (scripts/worker-bg.sh), which otherwise starts the
+	# demo's own worker on a free metrics port when 9464 is taken.
 	;;
 esac
 

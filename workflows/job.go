@@ -108,6 +108,8 @@ func JobWorkflow(ctx workflow.Context, in JobInput) (JobView, error) {
 		}
 	}
 	j.in.State = nil
+	// The details show the record as the run leaves it, too.
+	defer j.showDetails(ctx)
 	return j.run(ctx)
 }
 
@@ -135,6 +137,8 @@ type job struct {
 	// closing is set once the run ends or continues as new: no cron
 	// request is taken any more.
 	closing bool
+	// shown is the current details last set (job_details.go).
+	shown string
 }
 
 func (j *job) key() string { return j.in.Job.Key() }
@@ -173,6 +177,7 @@ func (j *job) run(ctx workflow.Context) (JobView, error) {
 		// the admission (busy) rather than being refused.
 		j.st.Cron = &CronState{}
 	}
+	j.watchDetails(ctx)
 	if !j.st.Started {
 		if err := j.admit(ctx); err != nil {
 			return j.refusedEnd(ctx, err)

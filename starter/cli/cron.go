@@ -118,7 +118,7 @@ func (tc *temporalConn) putCronJob(ctx context.Context, job config.Job) (taskapi
 		case exitCode(err) != ExitUnknown:
 			return verdict, err
 		case errors.As(err, &notFound):
-			run, err := tc.startJob(ctx, job, fmt.Sprintf("cron job %s: %d instances, %s", key, job.Instances, job.CronSchedule))
+			run, err := tc.startJob(ctx, job, "cron job "+key)
 			if exitCode(err) == ExitCommandFailure && time.Now().Before(deadline) {
 				continue // started meanwhile by another command
 			}

@@ -83,7 +83,7 @@ func runJobCreate(ctx context.Context, a *app, o jobCreateOptions, keyArg, path 
 	key := job.Key()
 	st := tc.st
 	id := workflows.JobWorkflowID(key)
-	run, err := tc.startJob(ctx, *job, fmt.Sprintf("job %s: %d instances", key, job.Instances))
+	run, err := tc.startJob(ctx, *job, "job "+key)
 	if err != nil {
 		return err
 	}
