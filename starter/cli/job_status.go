@@ -3,26 +3,28 @@ package cli
 import (
 	"context"
 	"fmt"
-	"io"
-	"slices"
-	"strconv"
-	"strings"
-	"text/tabwriter"
 	"time"
-	"unicode/utf8"
-
-	"github.com/borealis-dev/borealis/taskapi"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/sdk/converter"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/borealis-dev/borealis/workflows"
 )
 
+// jobStatusOptions are the flags of `job status`.
 type jobStatusOptions struct {
 	writeJSON bool
+	// watch redraws the status every watchInterval until the job ends.
+	watch         bool
+	watchInterval time.Duration
+	// intervalSet is true when --watch-interval was given.
+	intervalSet bool
 }
+
+// Bounds of `job status --watch`.
+const (
+	defaultWatchInterval = 2 * time.Second
+	minWatchInterval     = 100 * time.Millisecond
+)
 
 func newJobStatusCommand(a *app) *cobra.Command {
 	var o jobStatusOptions
@@ -34,17 +36,46 @@ func newJobStatusCommand(a *app) *cobra.Command {
 The argument is a job key, CLUSTER/ROLE/ENV/NAME, or a pattern as job list
 takes it: each part a name or a glob (*, ?, [...]), missing parts matching
 anything. A pattern shows the running jobs it matches, in key order; none
-exits 6 (Found no jobs matching ...), or with --write-json prints [].`,
+exits 6 (Found no jobs matching ...), or with --write-json prints [].
+
+The CONFIG column names the config each task runs: the id of the update
+that made it, or "initial" for the job's first config.
+
+--watch shows the status again every --watch-interval until the job has
+ended (a pattern: until no running job matches), or until Ctrl-C; both exit
+0. On a terminal the status is redrawn in place; elsewhere a new block, after
+a line with the time, is printed only when the status changed (how long ago
+each task changed and how many health checks ran are left out, so that a
+block is printed for a real change only). --watch does not go with
+--write-json.`,
 		Example: `  borealis job status devcluster/www-data/prod/hello
+  borealis job status devcluster/www-data/prod/hello --watch
   borealis job status devcluster/www-data/prod/hello --write-json | jq '.[0].active[].status'
   borealis job status 'devcluster/*/prod/*' --write-json | jq -r '.[].job'`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.intervalSet = cmd.Flags().Changed("watch-interval")
 			return runJobStatus(cmd.Context(), a, o, args[0])
 		},
 	}
 	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print JSON (docs/semantics.md §6 shape)")
+	cmd.Flags().BoolVar(&o.watch, "watch", false, "show the status again every --watch-interval until the job ends or Ctrl-C")
+	cmd.Flags().DurationVar(&o.watchInterval, "watch-interval", defaultWatchInterval, "how often --watch reads the status again")
 	return cmd
+}
+
+// check refuses flags that do not go together (exit 5, as an unknown flag)
+// and a watch interval too short to be sensible (exit 6, a bad flag value).
+func (o jobStatusOptions) check() error {
+	switch {
+	case o.watch && o.writeJSON:
+		return errorf(ExitInvalidCommand, "--watch and --write-json do not go together: --watch redraws a table for people, --write-json prints one answer for scripts")
+	case o.intervalSet && !o.watch:
+		return errorf(ExitInvalidCommand, "--watch-interval goes with --watch")
+	case o.watchInterval < minWatchInterval:
+		return errorf(ExitInvalidParameter, "--watch-interval %s: want at least %s", o.watchInterval, minWatchInterval)
+	}
+	return nil
 }
 
 // statusJSON is one job of `job status --write-json` (docs/semantics.md §6).
@@ -67,6 +98,9 @@ type taskJSON struct {
 	ContainerID   string          `json:"containerId"`
 	AssignedPorts map[string]int  `json:"assignedPorts"`
 	TaskEvents    []taskEventJSON `json:"taskEvents"`
+	// ConfigVersion is the config the task runs: the id of the update that
+	// made it, "" for the job's first config.
+	ConfigVersion string `json:"configVersion"`
 }
 
 type taskEventJSON struct {
@@ -85,6 +119,7 @@ func toTaskJSON(t workflows.TaskInfo) taskJSON {
 		ContainerID:   t.ContainerID,
 		AssignedPorts: map[string]int{},
 		TaskEvents:    make([]taskEventJSON, 0, len(t.TaskEvents)),
+		ConfigVersion: t.ConfigVersion,
 	}
 	for name, port := range t.AssignedPorts {
 		out.AssignedPorts[name] = port
@@ -94,98 +129,6 @@ func toTaskJSON(t workflows.TaskInfo) taskJSON {
 	}
 	return out
 }
-
-func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, arg string) error {
-	ja, err := parseJobArg(arg)
-	if err != nil {
-		return err
-	}
-	if ja.pattern != nil {
-		return runJobStatusPattern(ctx, a, o, *ja.pattern)
-	}
-	tc, job, err := a.openJob(ctx, ja.key, openJobOptions{})
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	snap, err := tc.snapshot(ctx, job.Key.String(), snapshotOptions{ended: true})
-	if err != nil {
-		return err
-	}
-	a.printWebUI(tc.st, workflows.JobWorkflowID(snap.key), o.writeJSON)
-	if o.writeJSON {
-		return printJSON(a.out, []statusJSON{toStatusJSON(snap)})
-	}
-	live := tc.liveHealth(ctx, snap)
-	return printStatus(a.out, snap, live, time.Now())
-}
-
-// runJobStatusPattern shows every running job that matches, in key order:
-// one job after another, or with --write-json one array of them all. No
-// match is Aurora's `Found no jobs matching PATTERN`: exit 6, or with
-// --write-json an empty array (exit 0, the words on stderr).
-func runJobStatusPattern(ctx context.Context, a *app, o jobStatusOptions, match keyPattern) error {
-	tc, err := a.dial(ctx)
-	if err != nil {
-		return err
-	}
-	defer tc.Close()
-	keys, err := tc.runningJobKeys(ctx)
-	if err != nil {
-		return err
-	}
-	keys = match.filter(keys)
-	if len(keys) == 0 {
-		msg := "Found no jobs matching " + match.String()
-		if o.writeJSON {
-			fmt.Fprintln(a.err, msg)
-			return printJSON(a.out, []statusJSON{})
-		}
-		return errorf(ExitInvalidParameter, "%s", msg)
-	}
-	snaps := make([]*jobSnapshot, len(keys))
-	lives := make([]map[int]*taskapi.HealthProgress, len(keys))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(jobParallelism)
-	for i, k := range keys {
-		g.Go(func() error {
-			snap, err := tc.snapshot(gctx, k, snapshotOptions{ended: true})
-			if err != nil {
-				return err
-			}
-			snaps[i] = snap
-			if !o.writeJSON {
-				lives[i] = tc.liveHealth(gctx, snap)
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	a.printWebUIAddress(webUIQuery(tc.st, runningJobsQuery()), o.writeJSON)
-	if o.writeJSON {
-		out := make([]statusJSON, len(snaps))
-		for i, snap := range snaps {
-			out[i] = toStatusJSON(snap)
-		}
-		return printJSON(a.out, out)
-	}
-	now := time.Now()
-	for i, snap := range snaps {
-		if i > 0 {
-			fmt.Fprintln(a.out)
-		}
-		if err := printStatus(a.out, snap, lives[i], now); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// jobParallelism bounds the jobs a pattern's `job status` reads at once
-// (each reads its instances queryParallelism at a time).
-const jobParallelism = 4
 
 // toStatusJSON is the job's object of `job status --write-json`.
 func toStatusJSON(snap *jobSnapshot) statusJSON {
@@ -205,188 +148,74 @@ func toStatusJSON(snap *jobSnapshot) statusJSON {
 	return out
 }
 
-// liveHealth reads the health progress of each running task from its
-// WatchHealth activity's last heartbeat, which is fresher than what the
-// workflow recorded and adds nothing to any history. Failures are ignored:
-// the workflow's record is the fallback.
-func (tc *temporalConn) liveHealth(ctx context.Context, snap *jobSnapshot) map[int]*taskapi.HealthProgress {
-	out := make([]*taskapi.HealthProgress, len(snap.instances))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(queryParallelism)
-	dc := converter.GetDefaultDataConverter()
-	for i, s := range snap.instances {
-		if s.Active == nil {
-			continue
-		}
-		g.Go(func() error {
-			desc, err := tc.DescribeWorkflow(gctx, workflows.InstanceWorkflowID(snap.key, s.InstanceID), "")
-			if err != nil {
-				return nil
-			}
-			for _, pa := range desc.RawResponse.GetPendingActivities() {
-				if pa.GetActivityType().GetName() != taskapi.WatchHealth || pa.GetHeartbeatDetails() == nil {
-					continue
-				}
-				var p taskapi.HealthProgress
-				if dc.FromPayloads(pa.GetHeartbeatDetails(), &p) == nil {
-					out[i] = &p
-				}
-			}
-			return nil
-		})
-	}
-	_ = g.Wait()
-	m := map[int]*taskapi.HealthProgress{}
-	for i, p := range out {
-		if p != nil {
-			m[snap.instances[i].InstanceID] = p
-		}
-	}
-	return m
-}
-
-// printStatus prints one row per instance: its active task, or its newest
-// ended one when it has none.
-func printStatus(w io.Writer, snap *jobSnapshot, live map[int]*taskapi.HealthProgress, now time.Time) error {
-	if snap.view.Refused != "" {
-		_, err := fmt.Fprintf(w, "Job %s: refused: %s\n", snap.key, escapeRefusal(snap.view.Refused))
+func runJobStatus(ctx context.Context, a *app, o jobStatusOptions, arg string) error {
+	ja, err := parseJobArg(arg)
+	if err != nil {
 		return err
 	}
-	active := 0
-	for _, s := range snap.instances {
-		if s.Active != nil {
-			active++
-		}
+	if err := o.check(); err != nil {
+		return err
 	}
-	fmt.Fprintf(w, "Job %s: %d active of %d instances", snap.key, active, len(snap.view.Instances))
-	switch {
-	case snap.view.Ended && snap.view.Cron != nil:
-		fmt.Fprint(w, " (descheduled)")
-	case snap.view.Ended:
-		fmt.Fprint(w, " (killed)")
+	if o.watch {
+		return runJobStatusWatch(ctx, a, o, arg, ja)
 	}
-	if snap.view.Busy != "" {
-		fmt.Fprintf(w, " (%s in progress)", snap.view.Busy)
+	if ja.pattern != nil {
+		return runJobStatusPattern(ctx, a, o, *ja.pattern)
 	}
-	fmt.Fprintln(w)
-	if snap.view.Cron != nil {
-		cronStatus(w, snap.view.Cron)
+	tc, job, err := a.openJob(ctx, ja.key, openJobOptions{})
+	if err != nil {
+		return err
 	}
-	if len(snap.instances) == 0 {
-		return nil
+	defer tc.Close()
+	statuses, err := tc.jobStatuses(ctx, []string{job.Key.String()}, !o.writeJSON)
+	if err != nil {
+		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "INSTANCE\tTASK ID\tSTATUS\tSINCE\tPORTS\tRESTARTS\tFAILURES\tHEALTH\tSNOOZED")
-	for _, s := range snap.instances {
-		t := latestTask(s)
-		if t == nil {
-			fmt.Fprintf(tw, "%d\t-\t-\t-\t-\t%d\t%d\t-\t-\n", s.InstanceID, s.Restarts, s.FailureCount)
-			continue
-		}
-		status, healthText, snoozed := string(t.Status)+" (ended)", "-", "-"
-		if s.Active != nil {
-			progress := t.Health
-			if p, ok := live[s.InstanceID]; ok {
-				progress = p
-			}
-			var on bool
-			status = string(t.Status)
-			healthText, on = describeHealth(progress)
-			snoozed = yesNo(on || (progress != nil && progress.Snoozed))
-		}
-		if o := s.Replacing; o != nil {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.InstanceID, o.TaskID, string(o.Status)+" (being replaced)",
-				since(o, now), hostPorts(o), s.Restarts, s.FailureCount, "-", "-")
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", s.InstanceID, t.TaskID, status,
-			since(t, now), hostPorts(t), s.Restarts, s.FailureCount, healthText, snoozed)
+	a.printWebUI(tc.st, workflows.JobWorkflowID(job.Key.String()), o.writeJSON)
+	if o.writeJSON {
+		return printJSON(a.out, []statusJSON{toStatusJSON(statuses[0].snap)})
 	}
-	return tw.Flush()
+	return printStatuses(a.out, statuses, statusLook{now: time.Now()})
 }
 
-// since is when the task's last event happened and how long ago.
-func since(t *workflows.TaskInfo, now time.Time) string {
-	if len(t.TaskEvents) == 0 {
-		return "-"
+// runJobStatusPattern shows every running job that matches, in key order:
+// one job after another, or with --write-json one array of them all. No
+// match is Aurora's `Found no jobs matching PATTERN`: exit 6, or with
+// --write-json an empty array (exit 0, the words on stderr).
+func runJobStatusPattern(ctx context.Context, a *app, o jobStatusOptions, match keyPattern) error {
+	tc, err := a.dial(ctx)
+	if err != nil {
+		return err
 	}
-	at := time.UnixMilli(t.TaskEvents[len(t.TaskEvents)-1].Timestamp)
-	return fmt.Sprintf("%s (%s ago)", at.Format(time.DateTime), now.Sub(at).Round(time.Second))
-}
-
-// hostPorts lists host:port for every named port, by name.
-func hostPorts(t *workflows.TaskInfo) string {
-	if len(t.AssignedPorts) == 0 {
-		return "-"
+	defer tc.Close()
+	keys, err := tc.matchingJobKeys(ctx, match)
+	if err != nil {
+		return err
 	}
-	names := make([]string, 0, len(t.AssignedPorts))
-	for n := range t.AssignedPorts {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = fmt.Sprintf("%s=%s:%d", n, t.Host, t.AssignedPorts[n])
-	}
-	return strings.Join(parts, ",")
-}
-
-// describeHealth is the newest check's result, and whether it was snoozed.
-func describeHealth(p *taskapi.HealthProgress) (string, bool) {
-	if p == nil {
-		return "-", false
-	}
-	last, ok := p.History.Last()
-	if !ok {
-		if p.Counter.Status != "" {
-			return escapeText(string(p.Counter.Status)), false
+	if len(keys) == 0 {
+		msg := noJobsMatching(match)
+		if o.writeJSON {
+			fmt.Fprintln(a.err, msg)
+			return printJSON(a.out, []statusJSON{})
 		}
-		return "-", false
+		return errorf(ExitInvalidParameter, "%s", msg)
 	}
-	text := "ok"
-	switch {
-	case last.Snoozed:
-		text = "snoozed"
-	case !last.Healthy:
-		// A shell check's reason holds the command's output.
-		text = "failed: " + escapeText(last.Reason)
+	statuses, err := tc.jobStatuses(ctx, keys, !o.writeJSON)
+	if err != nil {
+		return err
 	}
-	return fmt.Sprintf("%s (%d/%d failed)", text, p.History.TotalFailures, p.History.Total), last.Snoozed
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
-// escapeText makes text that came from a task safe for a terminal and for
-// one table cell: control characters (C0, DEL, C1, tabs and newlines
-// included), other unprintable runes and invalid UTF-8 are written as Go
-// escapes (\n, \x1b, \u202e), as strconv.Quote writes them but without the
-// quotes; everything else, quotes and backslashes included, is kept.
-func escapeText(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == utf8.RuneError && !strings.HasPrefix(s[i:], "\uFFFD"):
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case strconv.IsPrint(r):
-			b.WriteRune(r)
-		default:
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
+	a.printWebUIAddress(webUIQuery(tc.st, runningJobsQuery()), o.writeJSON)
+	if o.writeJSON {
+		out := make([]statusJSON, len(statuses))
+		for i, s := range statuses {
+			out[i] = toStatusJSON(s.snap)
 		}
+		return printJSON(a.out, out)
 	}
-	return b.String()
+	return printStatuses(a.out, statuses, statusLook{now: time.Now()})
 }
 
-// escapeRefusal makes a refusal's message safe for a terminal, line by
-// line: it names every problem, one a line.
-func escapeRefusal(msg string) string {
-	lines := strings.Split(msg, "\n")
-	for i, l := range lines {
-		lines[i] = escapeText(l)
-	}
-	return strings.Join(lines, "\n  ")
+// noJobsMatching is Aurora's words for a pattern that matches no running job.
+func noJobsMatching(match keyPattern) string {
+	return "Found no jobs matching " + match.String()
 }
