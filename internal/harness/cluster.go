@@ -66,6 +66,9 @@ type Cluster struct {
 	// WorkerArgs are more flags for every worker StartWorker starts
 	// (--docker-host ...).
 	WorkerArgs []string
+	// WorkerBin is the worker binary WorkerCommand runs: bin/borealis-worker
+	// when empty (another build's, for a rolling upgrade).
+	WorkerBin string
 
 	mu     sync.Mutex
 	worker *workerProc
@@ -153,7 +156,7 @@ func (cl *Cluster) Environ() []string {
 	return append(env, cl.flapEnv...)
 }
 
-// WorkerCommand is the command of bin/borealis-worker with the cluster's
+// WorkerCommand is the command of bin/borealis-worker (or WorkerBin) with the cluster's
 // settings as flags, then cl.WorkerArgs and extra.
 func (cl *Cluster) WorkerCommand(extra ...string) *exec.Cmd {
 	args := []string{
@@ -165,7 +168,11 @@ func (cl *Cluster) WorkerCommand(extra ...string) *exec.Cmd {
 		"--runner-path", filepath.Join(cl.Env.BinDir, "borealis-runner"),
 	}
 	args = append(append(args, cl.WorkerArgs...), extra...)
-	cmd := exec.Command(filepath.Join(cl.Env.BinDir, "borealis-worker"), args...)
+	bin := cl.WorkerBin
+	if bin == "" {
+		bin = filepath.Join(cl.Env.BinDir, "borealis-worker")
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Dir = cl.Home
 	cmd.Env = cl.Environ()
 	return cmd
@@ -399,6 +406,9 @@ type Task struct {
 	ContainerID   string         `json:"containerId"`
 	AssignedPorts map[string]int `json:"assignedPorts"`
 	TaskEvents    []TaskEvent    `json:"taskEvents"`
+	// ConfigVersion is the update whose config the task runs ("" for the
+	// job's first config).
+	ConfigVersion string `json:"configVersion"`
 }
 
 type TaskEvent struct {
