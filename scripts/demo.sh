@@ -72,7 +72,7 @@ THROTTLED for 30 s first, as in Aurora (see flapping.* in borealis config show).
 Roll web back to version 1, and pause and resume it on the way:
   bin/borealis update start $web $webconfig --bind version=1
   bin/borealis update pause $web;  bin/borealis update resume $web
-  bin/borealis update wait $web \$(bin/borealis update list $web --write-json | grep -o '"updateId": *"[^"]*"' | head -1 | cut -d'"' -f4)
+  bin/borealis update wait $web
 Follow it in the Temporal Web UI: http://localhost:8233
 Stop everything with: make demo-stop
 TXT
