@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -82,9 +83,16 @@ func TestCronJob(t *testing.T) {
 	if !strings.Contains(r.Stdout, "schedule replaced") {
 		t.Errorf("cron schedule of a scheduled job: %s", r)
 	}
+	// Started by hand away from a minute, so that the run started by hand
+	// is told from the scheduled ones (theirs are on the minute) and no
+	// scheduled run kills it before the next minute.
+	harness.Eventually(t, 70*time.Second, "a time away from the minute", func() (bool, string) {
+		sec := time.Now().UTC().Second()
+		return sec >= 2 && sec <= 40, fmt.Sprintf("second %d of the minute", sec)
+	})
 	cl.MustRun("cron", "start", key)
-	started := cl.WaitCron(key, 60*time.Second, "a run active", func(s harness.CronShow) bool {
-		return s.Active != nil
+	started := cl.WaitCron(key, 60*time.Second, "the run started by hand active", func(s harness.CronShow) bool {
+		return s.Active != nil && s.Active.Scheduled.Second() != 0
 	}).Active
 	cl.WaitStatus(key, 60*time.Second, "the run's task RUNNING", func(s harness.JobStatus) (bool, string) {
 		return len(s.Active) == 1 && s.Active[0].Status == "RUNNING", "want one RUNNING task"
