@@ -146,6 +146,11 @@ func run(args []string, stderr io.Writer) (err error) {
 	registry.Register(w, acts, tc,
 		registry.WithSLA(sla.Settings{CheckInterval: st.SLA.CheckInterval, MinInstances: st.SLA.MinInstances, NonProduction: st.SLA.NonProduction}),
 		registry.WithCronCatchupWindow(st.Cron.CatchupWindow))
+	// A build with newer workflows never polls beside an older one (upgrade_gate.go).
+	if !waitForOlderWorkers(ctx, tc, st.Temporal.TaskQueue, logger, olderWorkerRecheck) {
+		logger.Info("shutting down")
+		return nil
+	}
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
