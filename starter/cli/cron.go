@@ -51,23 +51,54 @@ func (tc *temporalConn) cronError(key string, err error, what string) error {
 	return tc.temporalError(err, what)
 }
 
+// cronScheduleJSON is `cron schedule --write-json` (docs/semantics.md §6.4):
+// the job scheduled, its schedule and collision policy, whether a schedule
+// was there already and was replaced, and the warnings about its config
+// (the CLI's and the worker's).
+type cronScheduleJSON struct {
+	Job             string   `json:"job"`
+	CronSchedule    string   `json:"cronSchedule"`
+	CollisionPolicy string   `json:"collisionPolicy"`
+	Replaced        bool     `json:"replaced"`
+	Warnings        []string `json:"warnings"`
+}
+
+// cronDescheduleJSON is `cron deschedule --write-json` (docs/semantics.md
+// §6.4): whether a schedule was there to delete (false: only the job was
+// told), and the run that goes on, "" when none.
+type cronDescheduleJSON struct {
+	Job             string `json:"job"`
+	ScheduleDeleted bool   `json:"scheduleDeleted"`
+	ActiveRun       string `json:"activeRun"`
+}
+
+// cronStartJSON is `cron start --write-json` (docs/semantics.md §6.4): the
+// job whose schedule was triggered, and that schedule's id.
+type cronStartJSON struct {
+	Job        string `json:"job"`
+	ScheduleID string `json:"scheduleId"`
+}
+
 func newCronScheduleCommand(a *app) *cobra.Command {
 	var o jobConfigFlags
+	var writeJSON bool
 	cmd := &cobra.Command{
 		Use:   "schedule KEY CONFIG",
 		Short: "Create or replace a cron job's schedule",
 		Example: `  borealis cron schedule devcluster/www-data/prod/cron_hello examples/jobs/cron_hello.aurora
-  borealis cron show devcluster/www-data/prod/cron_hello`,
+  borealis cron show devcluster/www-data/prod/cron_hello
+  borealis cron schedule devcluster/www-data/prod/cron_hello examples/jobs/cron_hello.aurora --write-json | jq .replaced`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCronSchedule(cmd.Context(), a, o, args[0], args[1])
+			return runCronSchedule(cmd.Context(), a, o, args[0], args[1], writeJSON)
 		},
 	}
 	o.add(cmd)
+	writeJSONFlag(cmd, &writeJSON, "the schedule made")
 	return cmd
 }
 
-func runCronSchedule(ctx context.Context, a *app, o jobConfigFlags, keyArg, path string) error {
+func runCronSchedule(ctx context.Context, a *app, o jobConfigFlags, keyArg, path string, writeJSON bool) error {
 	var job *config.Job
 	tc, _, err := a.openJob(ctx, keyArg, openJobOptions{Before: func(jobkey.Key, []int) error {
 		var err error
@@ -95,8 +126,13 @@ func runCronSchedule(ctx context.Context, a *app, o jobConfigFlags, keyArg, path
 	if created {
 		did = "created"
 	}
-	fmt.Fprintf(a.out, "Cron schedule succeeded: %s (%s UTC, %s); schedule %s\n", key, job.CronSchedule, job.CronCollisionPolicy, did)
-	a.printWebUIAddress(a.scheduleWebUI(tc, key), false)
+	fmt.Fprintf(a.notesOut(writeJSON), "Cron schedule succeeded: %s (%s UTC, %s); schedule %s\n", key, job.CronSchedule, job.CronCollisionPolicy, did)
+	a.printWebUIAddress(a.scheduleWebUI(tc, key), writeJSON)
+	if writeJSON {
+		warnings := append(append([]string{}, o.warnings...), verdict.Warnings...)
+		return printJSON(a.out, cronScheduleJSON{Job: key, CronSchedule: job.CronSchedule,
+			CollisionPolicy: job.CronCollisionPolicy, Replaced: !created, Warnings: warnings})
+	}
 	return nil
 }
 
@@ -143,18 +179,22 @@ func (tc *temporalConn) putCronJob(ctx context.Context, job config.Job) (taskapi
 }
 
 func newCronDescheduleCommand(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:     "deschedule KEY",
-		Short:   "Remove a cron job's schedule; a run in progress goes on",
-		Example: `  borealis cron deschedule devcluster/www-data/prod/cron_hello`,
-		Args:    exactArgs(1),
+	var writeJSON bool
+	cmd := &cobra.Command{
+		Use:   "deschedule KEY",
+		Short: "Remove a cron job's schedule; a run in progress goes on",
+		Example: `  borealis cron deschedule devcluster/www-data/prod/cron_hello
+  borealis cron deschedule devcluster/www-data/prod/cron_hello --write-json | jq -r .activeRun`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCronDeschedule(cmd.Context(), a, args[0])
+			return runCronDeschedule(cmd.Context(), a, args[0], writeJSON)
 		},
 	}
+	writeJSONFlag(cmd, &writeJSON, "what was descheduled")
+	return cmd
 }
 
-func runCronDeschedule(ctx context.Context, a *app, keyArg string) error {
+func runCronDeschedule(ctx context.Context, a *app, keyArg string, writeJSON bool) error {
 	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{})
 	if err != nil {
 		return err
@@ -183,26 +223,36 @@ func runCronDeschedule(ctx context.Context, a *app, keyArg string) error {
 	case err != nil:
 		return tc.jobError(key, err, "deschedule "+key)
 	}
-	fmt.Fprintf(a.out, "Cron deschedule succeeded: %s\n", key)
+	notes := a.notesOut(writeJSON)
+	out := cronDescheduleJSON{Job: key, ScheduleDeleted: !noSchedule}
+	fmt.Fprintf(notes, "Cron deschedule succeeded: %s\n", key)
 	if view.Active != nil {
-		fmt.Fprintf(a.out, "Run %s goes on; the job ends with it\n", view.Active.RunID)
+		out.ActiveRun = view.Active.RunID
+		fmt.Fprintf(notes, "Run %s goes on; the job ends with it\n", view.Active.RunID)
+	}
+	if writeJSON {
+		return printJSON(a.out, out)
 	}
 	return nil
 }
 
 func newCronStartCommand(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:     "start KEY",
-		Short:   "Start a run of a cron job now",
-		Example: `  borealis cron start devcluster/www-data/prod/cron_hello`,
-		Args:    exactArgs(1),
+	var writeJSON bool
+	cmd := &cobra.Command{
+		Use:   "start KEY",
+		Short: "Start a run of a cron job now",
+		Example: `  borealis cron start devcluster/www-data/prod/cron_hello
+  borealis cron start devcluster/www-data/prod/cron_hello --write-json`,
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCronStart(cmd.Context(), a, args[0])
+			return runCronStart(cmd.Context(), a, args[0], writeJSON)
 		},
 	}
+	writeJSONFlag(cmd, &writeJSON, "the schedule triggered")
+	return cmd
 }
 
-func runCronStart(ctx context.Context, a *app, keyArg string) error {
+func runCronStart(ctx context.Context, a *app, keyArg string, writeJSON bool) error {
 	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{})
 	if err != nil {
 		return err
@@ -212,8 +262,11 @@ func runCronStart(ctx context.Context, a *app, keyArg string) error {
 	if err := tc.schedules().Trigger(ctx, key); err != nil {
 		return tc.cronError(key, err, "start "+key)
 	}
-	fmt.Fprintf(a.out, "Cron start succeeded: a run of %s starts now (its collision policy applies)\n", key)
+	fmt.Fprintf(a.notesOut(writeJSON), "Cron start succeeded: a run of %s starts now (its collision policy applies)\n", key)
 	a.warnNoWorker(ctx, tc, a.err)
-	a.printWebUIAddress(a.scheduleWebUI(tc, key), false)
+	a.printWebUIAddress(a.scheduleWebUI(tc, key), writeJSON)
+	if writeJSON {
+		return printJSON(a.out, cronStartJSON{Job: key, ScheduleID: workflows.CronScheduleID(key)})
+	}
 	return nil
 }

@@ -11,19 +11,22 @@ import (
 )
 
 func newJobAddCommand(a *app) *cobra.Command {
+	var writeJSON bool
 	cmd := &cobra.Command{
-		Use:     "add KEY/INSTANCE COUNT",
-		Short:   "Add COUNT instances running the config of one instance",
-		Example: `  borealis job add devcluster/www-data/prod/hello/0 2`,
-		Args:    exactArgs(2),
+		Use:   "add KEY/INSTANCE COUNT",
+		Short: "Add COUNT instances running the config of one instance",
+		Example: `  borealis job add devcluster/www-data/prod/hello/0 2
+  borealis job add devcluster/www-data/prod/hello/0 2 --write-json | jq .instances`,
+		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runJobAdd(cmd.Context(), a, args[0], args[1])
+			return runJobAdd(cmd.Context(), a, args[0], args[1], writeJSON)
 		},
 	}
+	writeJSONFlag(cmd, &writeJSON, "the instances added")
 	return cmd
 }
 
-func runJobAdd(ctx context.Context, a *app, spec, countArg string) error {
+func runJobAdd(ctx context.Context, a *app, spec, countArg string, writeJSON bool) error {
 	var count int
 	tc, job, err := a.openJob(ctx, spec, openJobOptions{Instances: true, Before: func(_ jobkey.Key, ids []int) error {
 		if len(ids) != 1 {
@@ -46,6 +49,6 @@ func runJobAdd(ctx context.Context, a *app, spec, countArg string) error {
 	if err := tc.updateJob(ctx, key.String(), workflows.UpdateAdd, &res, req); err != nil {
 		return err
 	}
-	a.printWebUI(tc.st, workflows.JobWorkflowID(key.String()), false)
-	return reportOp(a.out, "Added", key.String(), res)
+	a.printWebUI(tc.st, workflows.JobWorkflowID(key.String()), writeJSON)
+	return a.printOp(writeJSON, "Added", key.String(), res)
 }

@@ -11,17 +11,22 @@ import (
 )
 
 func newJobKillAllCommand(a *app) *cobra.Command {
+	var writeJSON bool
 	cmd := &cobra.Command{
-		Use:     "killall KEY",
-		Short:   "Kill every instance of a job and end the job",
-		Example: `  borealis job killall devcluster/www-data/prod/hello`,
-		Args:    exactArgs(1),
-		RunE:    func(cmd *cobra.Command, args []string) error { return runJobKillAll(cmd.Context(), a, args[0]) },
+		Use:   "killall KEY",
+		Short: "Kill every instance of a job and end the job",
+		Example: `  borealis job killall devcluster/www-data/prod/hello
+  borealis job killall devcluster/www-data/prod/hello --write-json | jq .instances`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runJobKillAll(cmd.Context(), a, args[0], writeJSON)
+		},
 	}
+	writeJSONFlag(cmd, &writeJSON, "the instances killed")
 	return cmd
 }
 
-func runJobKillAll(ctx context.Context, a *app, keyArg string) error {
+func runJobKillAll(ctx context.Context, a *app, keyArg string, writeJSON bool) error {
 	// Unknown jobs fail here, before a Web UI address is shown for them.
 	tc, job, err := a.openJob(ctx, keyArg, openJobOptions{Check: checkExists})
 	if err != nil {
@@ -30,7 +35,8 @@ func runJobKillAll(ctx context.Context, a *app, keyArg string) error {
 	defer tc.Close()
 	key := job.Key
 	k := key.String()
-	a.printWebUI(tc.st, workflows.JobWorkflowID(k), false)
+	notes := a.notesOut(writeJSON)
+	a.printWebUI(tc.st, workflows.JobWorkflowID(k), writeJSON)
 	var res workflows.OpResult
 	killAll := func() error { return tc.updateJob(ctx, k, workflows.UpdateKillAll, &res) }
 	// The instances to watch are those of the job's record; without it the
@@ -40,7 +46,7 @@ func runJobKillAll(ctx context.Context, a *app, keyArg string) error {
 		err = killAll()
 	} else {
 		ids := view.InstanceIDs()
-		rep := a.newReporter()
+		rep := a.opReporter(writeJSON)
 		poll := func(ctx context.Context) (progress.Progress, bool) {
 			statuses, err := tc.queryInstances(ctx, k, ids, true)
 			if err != nil {
@@ -57,9 +63,9 @@ func runJobKillAll(ctx context.Context, a *app, keyArg string) error {
 	if err != nil {
 		return err
 	}
-	if err := reportOp(a.out, "Killed", key.String(), res); err != nil {
+	if err := a.printOp(writeJSON, "Killed", k, res); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "Job killall succeeded: %s\n", key)
+	fmt.Fprintf(notes, "Job killall succeeded: %s\n", key)
 	return nil
 }

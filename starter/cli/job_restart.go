@@ -27,7 +27,8 @@ type jobRestartOptions struct {
 	// RUNNING (Aurora's --restart-threshold; 0: no deadline).
 	restartThreshold int
 	// timeout bounds the command's wait; the restart goes on without it.
-	timeout time.Duration
+	timeout   time.Duration
+	writeJSON bool
 }
 
 func newJobRestartCommand(a *app) *cobra.Command {
@@ -37,7 +38,8 @@ func newJobRestartCommand(a *app) *cobra.Command {
 		Short: "Restart instances of a job batch by batch (a durable rolling restart)",
 		Example: `  borealis job restart devcluster/www-data/prod/hello
   borealis job restart devcluster/www-data/prod/hello/0-3 --batch-size 2 --watch-secs 10
-  borealis job restart devcluster/www-data/prod/hello --max-per-instance-failures 2 --max-total-failures 1 --timeout 10m`,
+  borealis job restart devcluster/www-data/prod/hello --max-per-instance-failures 2 --max-total-failures 1 --timeout 10m
+  borealis job restart devcluster/www-data/prod/hello --write-json | jq .failed`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("watch-secs") {
@@ -55,6 +57,7 @@ func newJobRestartCommand(a *app) *cobra.Command {
 	cmd.Flags().IntVar(&o.restartThreshold, "restart-threshold", 60,
 		"seconds a new task has, from its container's start, to become RUNNING before its instance counts as failed (0: no deadline)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "give up waiting after this long (exit 9; the restart goes on in the job workflow); 0 waits forever")
+	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print the instances restarted as one JSON object, once the restart ends; the rest goes to stderr")
 	return cmd
 }
 
@@ -97,22 +100,27 @@ func runJobRestart(ctx context.Context, a *app, o jobRestartOptions, spec string
 		defer cancel()
 	}
 	res, err := restartJob(wctx, a, tc, key, ids, o)
-	if err != nil && errors.Is(wctx.Err(), context.DeadlineExceeded) {
+	// The server may answer that the deadline passed a moment before wctx
+	// says so itself: a timeout with --timeout set is the --timeout.
+	if err != nil && (errors.Is(wctx.Err(), context.DeadlineExceeded) || (o.timeout > 0 && exitCode(err) == ExitTimeout)) {
 		return restartTimedOut(ctx, tc, key.String(), o.timeout)
 	}
 	if err != nil {
 		return err
 	}
+	notes := a.notesOut(o.writeJSON)
 	if res.Aborted != "" {
-		fmt.Fprintf(a.out, "Restart stopped: %s (--max-total-failures %d)\n", res.Aborted, o.maxTotalFailures)
+		fmt.Fprintf(notes, "Restart stopped: %s (--max-total-failures %d)\n", res.Aborted, o.maxTotalFailures)
 		if len(res.Skipped) > 0 {
-			fmt.Fprintf(a.out, "Not restarted: instances %s of %s\n", jobkey.FormatInstances(res.Skipped), key)
+			fmt.Fprintf(notes, "Not restarted: instances %s of %s\n", jobkey.FormatInstances(res.Skipped), key)
 		}
 	}
-	if err := reportOp(a.out, "Restarted", key.String(), restartedOnly(res)); err != nil {
+	done := restartedOnly(res)
+	done.Skipped, done.Aborted = res.Skipped, res.Aborted
+	if err := a.printOp(o.writeJSON, "Restarted", key.String(), done); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.out, "Job restart succeeded: %s\n", key)
+	fmt.Fprintf(notes, "Job restart succeeded: %s\n", key)
 	return nil
 }
 
@@ -130,8 +138,8 @@ func restartJob(ctx context.Context, a *app, tc *temporalConn, key jobkey.Key, i
 	if ids != nil {
 		targets = "instances " + jobkey.FormatInstances(ids)
 	}
-	fmt.Fprintf(a.out, "Restarting %s of %s (batch size %d, watch %d s)\n", targets, key, o.batchSize, o.watchSecs)
-	a.printWebUI(tc.st, workflows.JobWorkflowID(key.String()), false)
+	fmt.Fprintf(a.notesOut(o.writeJSON), "Restarting %s of %s (batch size %d, watch %d s)\n", targets, key, o.batchSize, o.watchSecs)
+	a.printWebUI(tc.st, workflows.JobWorkflowID(key.String()), o.writeJSON)
 	return restartPass(ctx, a, tc, key, ids, o)
 }
 
@@ -179,7 +187,7 @@ func restartPass(ctx context.Context, a *app, tc *temporalConn, key jobkey.Key, 
 		}
 	}
 	watch := time.Duration(o.watchSecs) * time.Second
-	rep := a.newReporter()
+	rep := a.opReporter(o.writeJSON)
 	poll := func(ctx context.Context) (progress.Progress, bool) {
 		statuses, err := tc.queryInstances(ctx, key.String(), targets, true)
 		if err != nil {

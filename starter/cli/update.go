@@ -203,10 +203,15 @@ func updatesQuery(key string, statuses []workflows.UpdateStatus) string {
 // record. Failures to read it are shown and retried, but an unknown update
 // exits 6.
 func followUpdate(ctx context.Context, a *app, tc *temporalConn, key, id string, timeout time.Duration, w io.Writer) (workflows.UpdateInfo, error) {
+	// The timeout ends the wait, not a read in flight: each read has its
+	// own bound (queryTimeout), so that a wait that times out has shown
+	// the update's state at least once, however slow Temporal answers.
+	start := time.Now()
+	var deadline <-chan time.Time
 	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+		timer := time.NewTimer(timeout)
+		defer timer.Stop()
+		deadline = timer.C
 	}
 	ticker := time.NewTicker(pollInterval)
 	defer ticker.Stop()
@@ -214,8 +219,17 @@ func followUpdate(ctx context.Context, a *app, tc *temporalConn, key, id string,
 	defer show.done()
 	var info workflows.UpdateInfo
 	lastErr := ""
+	timedOut := func() error {
+		status := string(info.Status)
+		if status == "" {
+			status = "unknown"
+		}
+		return errorf(ExitTimeout, "timed out after %s waiting for update %s of %s (last seen %s)", timeout, id, key, status)
+	}
 	for {
-		got, err := tc.updateInfo(ctx, key, id)
+		rctx, cancel := context.WithTimeout(ctx, queryTimeout)
+		got, err := tc.updateInfo(rctx, key, id)
+		cancel()
 		switch {
 		case err == nil:
 			info = got
@@ -229,16 +243,14 @@ func followUpdate(ctx context.Context, a *app, tc *temporalConn, key, id string,
 			lastErr = err.Error()
 			fmt.Fprintln(a.err, "Warning:", err)
 		}
+		if timeout > 0 && time.Since(start) >= timeout {
+			return info, timedOut()
+		}
 		select {
 		case <-ctx.Done():
-			if errors.Is(ctx.Err(), context.Canceled) {
-				return info, withCode(ExitUnknown, ctx.Err())
-			}
-			status := string(info.Status)
-			if status == "" {
-				status = "unknown"
-			}
-			return info, errorf(ExitTimeout, "timed out after %s waiting for update %s of %s (last seen %s)", timeout, id, key, status)
+			return info, withCode(ExitUnknown, ctx.Err())
+		case <-deadline:
+			return info, timedOut()
 		case <-ticker.C:
 		}
 	}

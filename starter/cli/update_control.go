@@ -9,22 +9,38 @@ import (
 	"github.com/borealis-dev/borealis/workflows"
 )
 
+// updateStatusJSON is `update pause|resume|abort|rollback|pulse|wait
+// --write-json` (docs/semantics.md §6.4): the update the command acted on
+// and its state once it had. Pulse adds its answer (Pulse), and wait the
+// message of the update's last event (Message).
+type updateStatusJSON struct {
+	Job      string `json:"job"`
+	UpdateID string `json:"updateId"`
+	Status   string `json:"status"`
+	Pulse    string `json:"pulse,omitempty"`
+	Message  string `json:"message,omitempty"`
+}
+
 // newUpdateControlCommand makes pause, resume, abort or rollback: op is the
 // Temporal update (workflows.UpdatePause, ...) the command sends to the
 // job's active update, and its verb.
 func newUpdateControlCommand(a *app, op, short string) *cobra.Command {
-	return &cobra.Command{
-		Use:     op + " KEY",
-		Short:   short,
-		Example: "  borealis update " + op + " devcluster/www-data/prod/hello",
-		Args:    exactArgs(1),
+	var writeJSON bool
+	cmd := &cobra.Command{
+		Use:   op + " KEY",
+		Short: short,
+		Example: "  borealis update " + op + " devcluster/www-data/prod/hello\n" +
+			"  borealis update " + op + " devcluster/www-data/prod/hello --write-json | jq -r .status",
+		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runUpdateControl(cmd.Context(), a, op, args[0])
+			return runUpdateControl(cmd.Context(), a, op, args[0], writeJSON)
 		},
 	}
+	writeJSONFlag(cmd, &writeJSON, "the update and its new state")
+	return cmd
 }
 
-func runUpdateControl(ctx context.Context, a *app, op, keyArg string) error {
+func runUpdateControl(ctx context.Context, a *app, op, keyArg string, writeJSON bool) error {
 	tc, k, id, err := a.activeUpdate(ctx, keyArg)
 	if err != nil {
 		return err
@@ -37,8 +53,11 @@ func runUpdateControl(ctx context.Context, a *app, op, keyArg string) error {
 	if err := tc.sendUpdate(ctx, workflows.UpdateWorkflowID(k, id), op, "", &status); err != nil {
 		return tc.updateOpError(err, k, id, op)
 	}
-	fmt.Fprintf(a.out, "Update %s of %s: %s\n", id, k, status)
-	a.printWebUI(tc.st, workflows.UpdateWorkflowID(k, id), false)
+	fmt.Fprintf(a.notesOut(writeJSON), "Update %s of %s: %s\n", id, k, status)
+	a.printWebUI(tc.st, workflows.UpdateWorkflowID(k, id), writeJSON)
+	if writeJSON {
+		return printJSON(a.out, updateStatusJSON{Job: k, UpdateID: id, Status: string(status)})
+	}
 	return nil
 }
 

@@ -11,7 +11,8 @@ import (
 )
 
 type updateWaitOptions struct {
-	timeout time.Duration
+	timeout   time.Duration
+	writeJSON bool
 }
 
 func newUpdateWaitCommand(a *app) *cobra.Command {
@@ -20,7 +21,8 @@ func newUpdateWaitCommand(a *app) *cobra.Command {
 		Use:   "wait KEY [ID]",
 		Short: "Follow an update (the job's active one without ID) until it ends: exit 0 rolled forward, 4 rolled back, 20 otherwise",
 		Example: `  borealis update wait devcluster/www-data/prod/hello
-  borealis update wait devcluster/www-data/prod/hello 3f1c2a9e-5b7d-4c1e-9a2b-6d8e0f1a2b3c --timeout 10m`,
+  borealis update wait devcluster/www-data/prod/hello 3f1c2a9e-5b7d-4c1e-9a2b-6d8e0f1a2b3c --timeout 10m
+  borealis update wait devcluster/www-data/prod/hello --write-json | jq -r .status`,
 		Args: rangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id := ""
@@ -31,6 +33,7 @@ func newUpdateWaitCommand(a *app) *cobra.Command {
 		},
 	}
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "give up waiting after this long (exit 9); 0 waits forever")
+	cmd.Flags().BoolVar(&o.writeJSON, "write-json", false, "print the update and the state it ended in as one JSON object, once the wait ends; the rest goes to stderr")
 	return cmd
 }
 
@@ -40,6 +43,7 @@ func newUpdateWaitCommand(a *app) *cobra.Command {
 func runUpdateWait(ctx context.Context, a *app, o updateWaitOptions, keyArg, id string) error {
 	var tc *temporalConn
 	var k string
+	notes := a.notesOut(o.writeJSON)
 	if id == "" {
 		var err error
 		if tc, k, id, err = a.activeUpdate(ctx, keyArg); err != nil {
@@ -49,7 +53,7 @@ func runUpdateWait(ctx context.Context, a *app, o updateWaitOptions, keyArg, id 
 		if id == "" {
 			return errNoActiveUpdate()
 		}
-		fmt.Fprintf(a.out, "Waiting for update %s of %s\n", id, k)
+		fmt.Fprintf(notes, "Waiting for update %s of %s\n", id, k)
 	} else {
 		var job openedJob
 		var err error
@@ -63,10 +67,21 @@ func runUpdateWait(ctx context.Context, a *app, o updateWaitOptions, keyArg, id 
 			return err
 		}
 	}
-	a.printWebUI(tc.st, workflows.UpdateWorkflowID(k, id), false)
-	info, err := followUpdate(ctx, a, tc, k, id, o.timeout, a.out)
-	if err != nil {
-		return err
+	a.printWebUI(tc.st, workflows.UpdateWorkflowID(k, id), o.writeJSON)
+	info, err := followUpdate(ctx, a, tc, k, id, o.timeout, notes)
+	if err == nil {
+		err = reportEnd(notes, info, k, id)
 	}
-	return reportEnd(a.out, info, k, id)
+	if o.writeJSON && exitCode(err) != ExitInvalidParameter {
+		// As update start --wait: the update's id and how far it got,
+		// whatever the exit code says (an update gone unknown has none).
+		out := updateStatusJSON{Job: k, UpdateID: id, Status: string(info.Status)}
+		if n := len(info.UpdateEvents); n > 0 {
+			out.Message = info.UpdateEvents[n-1].Message
+		}
+		if jerr := printJSON(a.out, out); jerr != nil && err == nil {
+			err = jerr
+		}
+	}
+	return err
 }
