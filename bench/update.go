@@ -41,11 +41,21 @@ func swarmUpdateFlags(batch int) []string {
 		"--update-parallelism", itoa(batch), "--update-delay", "0s", "--update-order", "stop-first",
 		"--update-monitor", swarmMonitor, "--update-failure-action", "pause",
 		"--health-cmd", "wget -q -O- http://127.0.0.1:8081/health",
-		"--health-interval", fmt.Sprintf("%ds", healthInterval), "--health-timeout", "1s", "--health-retries", "1",
+		"--health-interval", fmt.Sprintf("%ds", healthInterval), "--health-timeout", itoa(swarmHealthTimeout) + "s", "--health-retries", itoa(swarmHealthRetries),
 		"--health-start-period", fmt.Sprintf("%ds", initialInterval),
 		"--stop-grace-period", "10s", "--limit-cpu", "1", "--limit-memory", "64M",
 	}
 }
+
+// Swarm's health checks run `wget` through `docker exec`, which takes
+// seconds on a loaded 2-CPU engine: with a 1 s timeout and 1 retry Swarm
+// killed its own healthy tasks and never converged. A 5 s timeout and 3
+// retries give it that margin. In Swarm's favour: a task is healthy at its
+// first success whatever these are, so they only spare it false failures.
+const (
+	swarmHealthTimeout = 5 // s
+	swarmHealthRetries = 3
+)
 
 // swarmMonitor is Swarm's watch time: the smallest it takes (0 means its
 // default, 5 s), as Borealis's watch_secs is 0.
@@ -228,8 +238,8 @@ func (b *bench) figureUpdate() error {
 	b.addRow(fig+" vs Swarm", secs(bm), speer, ratio(bm, sm), "≤ 0.6×", sm > 0 && bm.Seconds() <= 0.6*sm.Seconds())
 	lbv := lb.of(n, batch)
 	b.addRow(fig+" vs lower bound", secs(bm), "bound "+secs(lbv), ratio(bm, lbv), "≤ 1.2×", bm.Seconds() <= 1.2*lbv.Seconds())
-	b.note("Rolling update: demo HTTP service, stop-first, batch %d, HTTP health checks every %d s; Borealis min_consecutive_successes %d, initial_interval_secs %d, watch_secs 0; Swarm `--update-parallelism %d --update-delay 0s --update-order stop-first --update-monitor %s --health-interval %ds --health-retries 1 --health-start-period %ds`, update by changing `--args` (the version). Timed from the update request to ROLLED_FORWARD (Borealis's recorded time) and to Swarm's recorded UpdateStatus.CompletedAt. Runs: Borealis %s; Swarm %s.",
-		batch, healthInterval, minSuccesses, initialInterval, batch, swarmMonitor, healthInterval, initialInterval, durs(r.borealis), durs(r.swarm))
+	b.note("Rolling update: demo HTTP service, stop-first, batch %d, HTTP health checks every %d s; Borealis min_consecutive_successes %d, initial_interval_secs %d, watch_secs 0; Swarm `--update-parallelism %d --update-delay 0s --update-order stop-first --update-monitor %s --health-interval %ds --health-timeout %ds --health-retries %d --health-start-period %ds` (timeout and retries in Swarm's favour: exec checks are slow here), update by changing `--args` (the version). Timed from the update request to ROLLED_FORWARD (Borealis's recorded time) and to Swarm's recorded UpdateStatus.CompletedAt. Runs: Borealis %s; Swarm %s.",
+		batch, healthInterval, minSuccesses, initialInterval, batch, swarmMonitor, healthInterval, swarmHealthTimeout, swarmHealthRetries, initialInterval, durs(r.borealis), durs(r.swarm))
 	b.note("Where one instance's replacement spends its time in Borealis's update (medians over the %d instances of the last run, from the recorded task events): %s.", n, r.breakdown)
 	b.note("%s (create&start and stop of one demo container through the Docker API, medians of 5; one health interval because the first check passes at once when the process listens).", lb.formula(n, batch))
 	return nil
