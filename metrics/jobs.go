@@ -157,45 +157,20 @@ type JobCollector struct {
 	// HealthGrace is [DefaultHealthGrace] by default.
 	Timeout, TTL, HealthGrace time.Duration
 
-	now    func() time.Time // time.Now unless a test sets it
-	mu     sync.Mutex
-	at     time.Time
-	cached []Sample
+	scrapeCache
 }
 
 // Collect implements [Collector].
 func (c *JobCollector) Collect(ctx context.Context) []Sample {
-	now := time.Now
-	if c.now != nil {
-		now = c.now
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ttl := c.TTL
-	if ttl <= 0 {
-		ttl = DefaultCacheTTL
-	}
-	if !c.at.IsZero() && now().Sub(c.at) < ttl {
-		return c.cached
-	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultListTimeout
-	}
-	lctx, cancel := context.WithTimeout(ctx, timeout)
-	list, err := c.Runtime.List(lctx, jobkey.Key{})
-	cancel()
-	host := map[string]string{"host": c.Host}
-	if err != nil {
-		if ctx.Err() != nil {
-			// The scraper went away: no answer to cache.
-			return []Sample{{Name: JobListingUp, Labels: host, Value: 0}}
-		}
-		c.at, c.cached = now(), []Sample{{Name: JobListingUp, Labels: host, Value: 0}}
-		return c.cached
-	}
-	c.at, c.cached = now(), c.samples(list, now())
-	return c.cached
+	down := []Sample{{Name: JobListingUp, Labels: map[string]string{"host": c.Host}, Value: 0}}
+	return c.get(ctx, cmpOr(c.TTL, DefaultCacheTTL), cmpOr(c.Timeout, DefaultListTimeout), down,
+		func(ctx context.Context, now time.Time) ([]Sample, error) {
+			list, err := c.Runtime.List(ctx, jobkey.Key{})
+			if err != nil {
+				return nil, err
+			}
+			return c.samples(list, now), nil
+		})
 }
 
 // samples computes the gauges from a listing.

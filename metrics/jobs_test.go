@@ -56,7 +56,7 @@ func jobSeries(t *testing.T, r *Registry) string {
 
 func newCollector(fake *dockerrun.Fake, clk *clock) (*Registry, *JobCollector, *Tasks) {
 	tasks := newTasks(clk.now)
-	c := &JobCollector{Runtime: fake, Host: "h1", Tasks: tasks, now: clk.now}
+	c := &JobCollector{Runtime: fake, Host: "h1", Tasks: tasks, scrapeCache: scrapeCache{now: clk.now}}
 	r := NewRegistry()
 	r.Register(c)
 	return r, c, tasks

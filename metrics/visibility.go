@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	workflowpb "go.temporal.io/api/workflow/v1"
@@ -49,36 +48,14 @@ type VisibilityCollector struct {
 	// [DefaultVisibilityTTL]).
 	Timeout, TTL time.Duration
 
-	now    func() time.Time // time.Now unless a test sets it
-	mu     sync.Mutex
-	at     time.Time
-	cached []Sample
+	scrapeCache
 }
 
 // Collect implements [Collector].
 func (c *VisibilityCollector) Collect(ctx context.Context) []Sample {
-	now := time.Now
-	if c.now != nil {
-		now = c.now
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.at.IsZero() && now().Sub(c.at) < cmpOr(c.TTL, DefaultVisibilityTTL) {
-		return c.cached
-	}
-	lctx, cancel := context.WithTimeout(ctx, cmpOr(c.Timeout, DefaultVisibilityTimeout))
-	samples, err := c.list(lctx)
-	cancel()
-	if err != nil {
-		down := []Sample{{Name: VisibilityUp, Value: 0}}
-		if ctx.Err() == nil {
-			// Not the scraper's leaving: the answer holds for the TTL.
-			c.at, c.cached = now(), down
-		}
-		return down
-	}
-	c.at, c.cached = now(), samples
-	return samples
+	down := []Sample{{Name: VisibilityUp, Value: 0}}
+	return c.get(ctx, cmpOr(c.TTL, DefaultVisibilityTTL), cmpOr(c.Timeout, DefaultVisibilityTimeout), down,
+		func(ctx context.Context, _ time.Time) ([]Sample, error) { return c.list(ctx) })
 }
 
 // list computes the samples from two listings.

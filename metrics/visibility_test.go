@@ -86,7 +86,7 @@ func newVisibility(t *testing.T, clk *clock) (*Registry, *VisibilityCollector, *
 	}}
 	c := &VisibilityCollector{Lister: f, Namespace: "ns", TaskQueue: "q'1",
 		InstanceType: "InstanceWorkflow", UpdateType: "UpdateWorkflow", JobKey: "BorealisJobKey", UpdateStatus: "BorealisUpdateStatus",
-		now: clk.now}
+		scrapeCache: scrapeCache{now: clk.now}}
 	r := NewRegistry()
 	r.Register(c)
 	return r, c, f
