@@ -25,7 +25,10 @@ func TestUpdateWorkerCrash(t *testing.T) {
 	_, id := cl.StartUpdate(key, cl.WriteVersion(key, slowV2(v1)))
 	cl.KillWorker()
 	cl.StartWorker()
-	t.Logf("crash 1: right after update start; after it: %s", cl.MustInfo(key, id).Status)
+	// The update's state is a query the new worker answers once it polls
+	// and has replayed the update: wait for it rather than ask once.
+	after := cl.WaitUpdate(key, id, recovery, "the new worker answers for the update", func(harness.UpdateInfo) bool { return true })
+	t.Logf("crash 1: right after update start; after it: %s", after.Status)
 
 	u := cl.WaitUpdate(key, id, recovery, "a batch in flight after instance 0 or 1 is updated", func(u harness.UpdateInfo) bool {
 		return len(u.Order("INSTANCE_UPDATED")) >= 1 && len(u.Order("INSTANCE_UPDATING")) > len(u.Order("INSTANCE_UPDATED")) &&
